@@ -1,0 +1,56 @@
+# datumkit: every command a user or CI runs, in one place. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATUM := $(BIN)/datum
+UPSTREAM := build/upstream/banking77-upstream.git
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup example-upstream demo datum datums test lint format clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)  ## Create .venv and install datumkit with its dev tools
+
+$(UPSTREAM): $(STAMP) examples/build_upstream.py examples/banking77-upstream.toml $(shell find examples/banking77-upstream -type f -not -path '*/__pycache__/*')
+	$(BIN)/python examples/build_upstream.py examples/banking77-upstream.toml $(UPSTREAM)
+
+example-upstream: $(UPSTREAM)  ## Build the example's upstream repository (fixed SHAs, no network)
+
+demo: $(STAMP) $(UPSTREAM)  ## Set up, build the example upstream, make the banking77 datum, show it
+	@$(MAKE) --no-print-directory datum NAME=banking77
+	@echo; echo "== datums"; $(DATUM) list
+	@echo; echo "== datums/banking77"; find datums/banking77 -type f | sort
+	@echo; echo "== datums/banking77/datum.lock"; cat datums/banking77/datum.lock 2>/dev/null || true
+
+datum: $(STAMP)  ## Generate and check one datum: make datum NAME=banking77
+	@test -n "$(NAME)" || { echo "usage: make datum NAME=<datum name>" >&2; exit 2; }
+	$(DATUM) generate $(NAME)
+	$(DATUM) check $(NAME)
+
+datums: $(STAMP)  ## Generate and check every datum
+	$(DATUM) generate --all
+	$(DATUM) check --all
+
+test: $(STAMP)  ## Run the test-suite
+	$(BIN)/pytest
+
+lint: $(STAMP)  ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:  ## Remove the venv and build outputs
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

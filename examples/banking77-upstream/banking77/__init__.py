@@ -1,0 +1,1 @@
+"""BANKING77-style intent classification baseline."""

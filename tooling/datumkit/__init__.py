@@ -1,0 +1,3 @@
+"""datumkit: benchmark datums for coding agents, kept as code in git."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,50 @@
+"""One error family for everything a user can get wrong.
+
+Every error datumkit raises for bad input is a :class:`DatumError`: it carries the file, the
+location inside it (a field path, a hunk header, a line) and what to do, so the CLI can print one
+clear line and pick the documented exit code without knowing which module raised it.
+"""
+
+from __future__ import annotations
+
+
+class DatumError(Exception):
+    """A problem the user can fix, printed as ``<file>: <location>: <message> (<hint>)``."""
+
+    #: exit code the CLI uses when this error ends a command (see README, "Exit codes").
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        location: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.location = location
+        self.hint = hint
+
+    @property
+    def detail(self) -> str:
+        """The message with its hint, without file and location."""
+        return self.message if self.hint is None else f"{self.message} ({self.hint})"
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.file, self.location) if p]
+        return ": ".join([*parts, self.detail])
+
+
+class UsageProblem(DatumError):
+    """The command's arguments are wrong (unknown datum, bad name): exit code 2, like click's."""
+
+    exit_code = 2
+
+
+class OperationFailed(DatumError):
+    """The environment failed us (network, disk, git): exit code 3, retrying may help."""
+
+    exit_code = 3
