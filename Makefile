@@ -29,7 +29,13 @@ demo: $(STAMP) $(UPSTREAM)  ## Set up, build the example upstream, make the bank
 	@$(MAKE) --no-print-directory datum NAME=banking77
 	@echo; echo "== datums"; $(DATUM) list
 	@echo; echo "== datums/banking77"; find datums/banking77 -type f | sort
-	@echo; echo "== datums/banking77/datum.lock"; cat datums/banking77/datum.lock 2>/dev/null || true
+	@echo; echo "== datums/banking77/datum.lock"; cat datums/banking77/datum.lock
+	@rm -rf build/demo
+	@echo; echo "== the upstream's own evaluation, before and after the patch (datum materialize)"
+	@$(DATUM) materialize banking77 build/demo/baseline --baseline
+	@$(DATUM) materialize banking77 build/demo/patched
+	@printf 'baseline: '; cd build/demo/baseline && PYTHONDONTWRITEBYTECODE=1 $(CURDIR)/$(BIN)/python -m banking77.evaluate
+	@printf 'patched:  '; cd build/demo/patched && PYTHONDONTWRITEBYTECODE=1 $(CURDIR)/$(BIN)/python -m banking77.evaluate
 
 datum: $(STAMP)  ## Generate and check one datum: make datum NAME=banking77
 	@test -n "$(NAME)" || { echo "usage: make datum NAME=<datum name>" >&2; exit 2; }
@@ -39,6 +45,11 @@ datum: $(STAMP)  ## Generate and check one datum: make datum NAME=banking77
 datums: $(STAMP)  ## Generate and check every datum
 	$(DATUM) generate --all
 	$(DATUM) check --all
+
+.PHONY: bundle
+bundle: $(STAMP)  ## Created-task dir -> checked datum: make bundle CREATED=data/tasks/created/x NAME=x
+	@test -n "$(CREATED)" -a -n "$(NAME)" || { echo "usage: make bundle CREATED=<created-task dir> NAME=<datum name> [FORCE=1]" >&2; exit 2; }
+	$(DATUM) bundle "$(CREATED)" --name "$(NAME)" $(if $(FORCE),--force)
 
 test: $(STAMP)  ## Run the test-suite
 	$(BIN)/pytest

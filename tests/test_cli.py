@@ -142,9 +142,13 @@ def test_check_json_is_machine_readable(project: Path, run_cli: CliRun) -> None:
     (project / "datums/banking77/baseline_sha.txt").unlink()
     result = run_cli("check", "--all", "--json")
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["version"] == 1
-    assert report["summary"] == {"datums": 1, "passed": 0, "failed": 1}
+    summary = report["summary"]
+    assert (summary["datums"], summary["passed"], summary["failed"]) == (1, 0, 1)
+    assert summary["checks"]["generated"] == {"ran": 1, "passed": 0, "failed": 1, "findings": 1}
+    assert summary["checks"]["schema"] == {"ran": 1, "passed": 1, "failed": 0, "findings": 0}
+    assert summary["elapsed_s"] >= 0
     (datum,) = report["datums"]
     assert datum["name"] == "banking77"
     assert datum["ok"] is False
@@ -178,7 +182,7 @@ def test_list(project: Path, run_cli: CliRun) -> None:
     assert lines[0].split() == ["NAME", "BASELINE", "STATUS", "TITLE"]
     assert lines[1].split()[:3] == ["banking77", "e381612f0c6c", "ok"]
     assert lines[2].split()[:2] == ["draft", "invalid"]
-    rows = json.loads(run_cli("list", "--json").output)
+    rows = json.loads(run_cli("list", "--json").stdout)
     assert [r["status"] for r in rows] == ["ok", "invalid"]
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import build_upstream
 import pygit2
-from conftest import BANKING77, BANKING77_BASELINE, EXAMPLES
 
+import build_upstream
+from conftest import BANKING77, BANKING77_BASELINE, EXAMPLES
 from datumkit.datumdir import DiskFiles, load_source
 
 
-def test_upstream_commits_are_the_same_on_every_build(tmp_path: Path, banking77_upstream: Path) -> None:
+def test_upstream_commits_are_the_same_on_every_build(
+    tmp_path: Path, banking77_upstream: Path
+) -> None:
     again = build_upstream.build(EXAMPLES / "banking77-upstream.toml", tmp_path / "again.git")
     assert again[-1] == BANKING77_BASELINE
     repo = pygit2.Repository(str(banking77_upstream))

@@ -24,6 +24,7 @@ import pytest
 
 from datumkit import sources
 from datumkit.errors import DatumError
+from datumkit.projectroot import find_project_root
 from datumkit.sources import (
     CommitMissing,
     FetchFailed,
@@ -34,7 +35,6 @@ from datumkit.sources import (
     configured_mirrors,
     default_cache_dir,
     fetch_mirror,
-    find_project_root,
     mirror_path,
     open_mirror,
     resolve_commit,

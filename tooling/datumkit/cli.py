@@ -8,6 +8,7 @@ one-line message (file: location: what is wrong (what to do)) and sets the exit 
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from datumkit import __version__
+from datumkit.checks import CHECK_NAMES
 from datumkit.errors import DatumError, OperationFailed
 from datumkit.project import Project, discover_project
 
@@ -72,9 +74,42 @@ def cli(root: Path | None, cache: Path | None) -> None:
     """datumkit: benchmark datums for coding agents, kept as code in git."""
 
 
-def _names_and_all(function: Any) -> Any:
-    function = click.option("--all", "all_datums", is_flag=True, help="Every datum.")(function)
-    return click.argument("names", nargs=-1)(function)
+def _datum_selection(function: Any) -> Any:
+    """NAMES / --all / --changed-since / --shard, resolved to (project, [names]) for `function`."""
+
+    @click.argument("names", nargs=-1)
+    @click.option("--all", "all_datums", is_flag=True, help="Every datum.")
+    @click.option(
+        "--changed-since",
+        metavar="REV",
+        help="The datums whose files differ between REV and the working tree.",
+    )
+    @click.option(
+        "--shard", "shard_spec", metavar="I/N", help="Only shard I of N (stable by datum name)."
+    )
+    @click.pass_context  # type: ignore[arg-type]  # functools.wraps hides the signature
+    @functools.wraps(function)
+    def wrapper(
+        ctx: click.Context,
+        names: tuple[str, ...],
+        all_datums: bool,
+        changed_since: str | None,
+        shard_spec: str | None,
+        **options: Any,
+    ) -> Any:
+        from datumkit.commands.selection import select_datums
+
+        project = _project(ctx)
+        selected = select_datums(
+            project,
+            names,
+            all_datums=all_datums,
+            changed_since=changed_since,
+            shard_spec=shard_spec,
+        )
+        return function(project, selected, **options)
+
+    return wrapper
 
 
 @cli.command()
@@ -88,26 +123,67 @@ def new(ctx: click.Context, name: str) -> None:
 
 
 @cli.command()
-@_names_and_all
-@click.pass_context
-def generate(ctx: click.Context, names: tuple[str, ...], all_datums: bool) -> None:
-    """Write the GENERATED files of NAMES (or --all) from their datum.yaml."""
+@_datum_selection
+def generate(project: Project, names: list[str]) -> None:
+    """Write the GENERATED files of NAMES (or --all) from their datum.yaml.
+
+    datum.lock is written when the upstream's mirror is present (`datum fetch`).
+    """
     from datumkit.commands.generate import generate as run
 
-    project = _project(ctx)
-    _exit(run(project, project.select(names, all_datums)))
+    _exit(run(project, names))
 
 
 @cli.command()
-@_names_and_all
-@click.option("--json", "json_output", is_flag=True, help="Machine-readable report.")
-@click.pass_context
-def check(ctx: click.Context, names: tuple[str, ...], all_datums: bool, json_output: bool) -> None:
-    """Validate NAMES (or --all) without writing anything; exit 1 on any finding."""
+@_datum_selection
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. Default: cores.")
+@click.option(
+    "--only",
+    type=click.Choice(CHECK_NAMES),
+    multiple=True,
+    help="Run only this check (repeatable). Default: all.",
+)
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable report on stdout.")
+def check(
+    project: Project,
+    names: list[str],
+    jobs: int | None,
+    only: tuple[str, ...],
+    json_output: bool,
+) -> None:
+    """Validate NAMES (or --all, --changed-since) without writing; exit 1 on any finding."""
     from datumkit.commands.check import check as run
 
-    project = _project(ctx)
-    _exit(run(project, project.select(names, all_datums), json_output=json_output))
+    _exit(run(project, names, json_output=json_output, jobs=jobs, only=only or None))
+
+
+@cli.command()
+@_datum_selection
+def fetch(project: Project, names: list[str]) -> None:
+    """Create or update the local mirrors of the upstreams of NAMES (or --all).
+
+    The only command that uses the network. Mirrors live in --cache / $DATUMKIT_CACHE, or where
+    [tool.datumkit.mirrors] of pyproject.toml says (those are never written).
+    """
+    from datumkit.commands.fetch import fetch as run
+
+    _exit(run(project, names))
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--baseline", is_flag=True, help="The baseline tree, without diff.patch.")
+@click.pass_context
+def materialize(ctx: click.Context, name: str, directory: Path, baseline: bool) -> None:
+    """Write the patched (or --baseline) tree of NAME into the new or empty DIRECTORY.
+
+    The files the Dockerfile would check out (sparse checkout included), without Docker or git,
+    to run the upstream's tests directly.
+    """
+    from datumkit.commands.materialize import materialize as run
+
+    _exit(run(_project(ctx), name, directory, baseline=baseline))
 
 
 @cli.command(name="import")
@@ -161,6 +237,203 @@ def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: b
         raise click.UsageError("give FIELD VALUE pairs: the last FIELD has no VALUE")
     pairs = list(zip(assignments[::2], assignments[1::2], strict=True))
     _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml))
+
+
+@cli.command()
+@click.argument("revisions", required=False, metavar="[BASE..HEAD]")
+@click.option("--staged", is_flag=True, help="Review the index against HEAD instead.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a PR comment, json for programs.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text format; auto = stdout is a terminal and NO_COLOR is unset.",
+)
+@click.pass_context
+def review(
+    ctx: click.Context, revisions: str | None, staged: bool, output: str, color: str
+) -> None:
+    """Explain what a change does to the datums, read straight from git objects.
+
+    BASE..HEAD compares two revisions (branches, tags, SHAs), BASE...HEAD compares HEAD with
+    its merge base with BASE (what a pull request shows), BASE alone means BASE..HEAD.
+    Works in a bare repository. Exit 0: no blocking problem; 1: a datum at HEAD is invalid,
+    its patch does not apply, or GENERATED files are stale or edited by hand; 2: usage.
+    """
+    from datumkit.commands.review import review as run
+
+    options = ctx.find_root().params
+    _exit(
+        run(
+            options.get("root"),
+            options.get("cache"),
+            revisions,
+            staged=staged,
+            output=output,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+            color=color,  # type: ignore[arg-type]
+        )
+    )
+
+
+@cli.command()
+@click.argument(
+    "workspace", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--baseline", required=True, metavar="REV", help="The commit the session started from."
+)
+@click.option("--title", required=True, help="The task's title (also the default slug).")
+@click.option("--summary", default="", help="What the session achieved.")
+@click.option("--label", "labels", multiple=True, help="A tag for the task (repeatable).")
+@click.option("--notes", default="", help="Notes on the task (methodology, results).")
+@click.option(
+    "--trace",
+    "trace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory with session_id.txt and session_clean.json to copy into trace/.",
+)
+@click.option("--slug", help="Directory name and task id. Default: from --title.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The created-task directory. Default: $DATUMKIT_CREATED_DIR/SLUG, else "
+    "<datum repository>/data/tasks/created/SLUG.",
+)
+@click.option(
+    "--sensitivity",
+    type=click.Choice(["safe", "internal", "confidential", "restricted"]),
+    default="internal",
+    show_default=True,
+    help="sensitivity.level for tb_meta.json.",
+)
+@click.option(
+    "--max-trace-bytes",
+    type=click.IntRange(min=1),
+    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing created-task directory.")
+@click.pass_context
+def capture(
+    ctx: click.Context,
+    workspace: Path,
+    baseline: str,
+    title: str,
+    summary: str,
+    labels: tuple[str, ...],
+    notes: str,
+    trace_dir: Path | None,
+    slug: str | None,
+    out: Path | None,
+    sensitivity: str,
+    max_trace_bytes: int | None,
+    force: bool,
+) -> None:
+    """Capture a session WORKSPACE (a git repository) since --baseline into a created-task dir.
+
+    Writes diff.patch (commits, staged, unstaged and untracked changes; binary files, renames
+    and modes kept), repo_info.json, a tb_meta.json skeleton, notes.md and trace/. The
+    workspace's repository is never changed, and the patch is verified to rebuild the session's
+    tree exactly.
+    """
+    from datumkit.capture import CaptureRequest
+    from datumkit.commands.capture import capture_session as run
+    from datumkit.model import SLUG_RE
+
+    if slug is not None and not SLUG_RE.match(slug):
+        raise click.BadParameter("use lowercase letters, digits and '-'", param_hint="--slug")
+    project_root = None
+    if out is None:
+        try:
+            project_root = _project(ctx).root
+        except DatumError:
+            project_root = None  # default_created_parent explains what to pass instead
+    request = CaptureRequest(
+        workspace=workspace,
+        baseline=baseline,
+        title=title,
+        summary=summary,
+        labels=labels,
+        notes=notes,
+        trace_dir=trace_dir,
+        slug=slug,
+        sensitivity=sensitivity,
+        max_trace_bytes=max_trace_bytes,
+    )
+    _exit(run(request, out=out, project_root=project_root, force=force))
+
+
+@cli.command()
+@click.argument("created", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The datum's name: datums/NAME.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing datum (kept until the new one passes)."
+)
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch the upstream into the mirror cache first (needs the network).",
+)
+@click.option(
+    "--max-trace-bytes",
+    type=click.IntRange(min=1),
+    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
+)
+@click.pass_context
+def bundle(
+    ctx: click.Context,
+    created: Path,
+    name: str,
+    force: bool,
+    fetch: bool,
+    max_trace_bytes: int | None,
+) -> None:
+    """Turn a CREATED task directory into datums/NAME, generated and checked.
+
+    datum.yaml comes from tb_meta.json and repo_info.json; diff.patch, notes.md, trace/ and
+    secrets.allowlist are copied. The trace's shape and size are checked and every file is
+    scanned for credentials first. Nothing is written unless the new datum passes every check.
+    """
+    from datumkit.commands.bundle import bundle_created as run
+
+    project = _project(ctx)
+    _exit(
+        run(project, created, name=name, force=force, fetch=fetch, max_trace_bytes=max_trace_bytes)
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only print what would be replaced.")
+def redact(paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Replace credentials in PATHS (files or directories) with <REDACTED:kind:hash> placeholders.
+
+    Prints file:line and kind of each replacement, never the credential. Patches keep their
+    lines (they still apply); JSON files stay valid JSON.
+    """
+    from datumkit.commands.redact import redact_paths as run
+
+    _exit(run(list(paths), dry_run=dry_run))
+
+
+@cli.command()
+def mcp() -> None:
+    """Serve the MCP tools repo.start_task.v1 and repo.end_task.v1 over stdio.
+
+    Configured by environment (see README, "From a coding session to a datum"):
+    DATUMKIT_WORKSPACE, DATUMKIT_ROOT or DATUMKIT_CREATED_DIR, DATUMKIT_TRACE_DIR,
+    DATUMKIT_STATE_DIR, RUN_ID.
+    """
+    from datumkit.commands.serve_mcp import serve_mcp as run
+
+    _exit(run())
 
 
 def main() -> None:

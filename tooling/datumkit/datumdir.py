@@ -13,7 +13,7 @@ from typing import Protocol
 
 from datumkit.errors import DatumError, UsageProblem
 from datumkit.model import DATUM_NAME_RE, Datum, validate_datum
-from datumkit.yamlio import load_roundtrip, to_plain
+from datumkit.yamlio import load_plain
 
 DATUMS_DIR = "datums"
 DATUM_YAML = "datum.yaml"
@@ -89,8 +89,7 @@ def load_source(name: str, files: DatumFiles) -> DatumSource:
     text = files.read(DATUM_YAML)
     if text is None:
         raise DatumError("missing", file=display, hint=f"create it with `datum new {name}`")
-    document = load_roundtrip(text, file=display)
-    datum = validate_datum(to_plain(document.data), name=name, file=display)
+    datum = validate_datum(load_plain(text, file=display), name=name, file=display)
     return DatumSource(name=name, datum=datum, files=files)
 
 

@@ -14,7 +14,8 @@ from datumkit.datumdir import (
     require_datum_directory,
 )
 from datumkit.errors import UsageProblem
-from datumkit.sources import MirrorLocator, find_project_root
+from datumkit.projectroot import find_project_root
+from datumkit.sources import MirrorLocator
 
 
 @dataclass(frozen=True)

@@ -179,21 +179,6 @@ def configured_mirrors(project_root: Path) -> dict[str, Path]:
     return {url: _mirror_entry(pyproject, url, value) for url, value in table.items()}
 
 
-def find_project_root(start: Path) -> Path | None:
-    """Return the nearest directory at or above ``start`` that is a datumkit project.
-
-    A project is marked by a ``pyproject.toml`` with a ``[tool.datumkit]`` table or by a
-    ``datums/`` directory, so commands work from any subdirectory, like git's own discovery.
-    """
-    here = start.resolve()
-    if here.is_file():
-        here = here.parent
-    for candidate in (here, *here.parents):
-        if (candidate / "datums").is_dir() or _declares_datumkit(candidate / "pyproject.toml"):
-            return candidate
-    return None
-
-
 @dataclass(frozen=True)
 class MirrorLocator:
     """Where the mirror of each upstream lives: a configured path, else the cache."""
@@ -649,18 +634,6 @@ def _datumkit_table(document: Mapping[str, Any]) -> dict[str, Any]:
     tool = document.get("tool", {})
     table = tool.get("datumkit", {}) if isinstance(tool, dict) else {}
     return table if isinstance(table, dict) else {}
-
-
-def _declares_datumkit(pyproject: Path) -> bool:
-    """True when ``pyproject`` has a ``[tool.datumkit]`` table; unreadable files do not count."""
-    if not pyproject.is_file():
-        return False
-    try:
-        document = _read_toml(pyproject)
-    except SourceError:
-        return False
-    tool = document.get("tool")
-    return isinstance(tool, dict) and isinstance(tool.get("datumkit"), dict)
 
 
 def _mirror_entry(pyproject: Path, url: str, value: object) -> Path:

@@ -3,24 +3,38 @@
 Every check module exposes the same two names, ``NAME`` and ``run(source, context)``, and the
 registry below lists them in the order reports show them. Schema validation is not in the list:
 it is what *loading* a datum does, and a datum that does not load has nothing else to check.
+
+Check modules are imported when first run, not with this package: each pre-commit hook is its
+own process that runs one check, and the others' libraries (pygit2, detect-secrets) would
+otherwise cost every hook their import time.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 
-from datumkit.checks import generated
 from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import DATUM_YAML, DATUMS_DIR, DatumFiles, load_source
+from datumkit.datumdir import DATUM_YAML, DATUMS_DIR, DatumFiles, DatumSource, load_source
 from datumkit.errors import DatumError
 from datumkit.model import Datum, DatumInvalid
 
 SCHEMA = "schema"
-CHECKS: tuple[ModuleType, ...] = (generated,)
-CHECK_NAMES: tuple[str, ...] = (SCHEMA, *(module.NAME for module in CHECKS))
+#: the checks after loading, in report order; each is the module `datumkit.checks.<name>`
+CHECKS: tuple[str, ...] = ("generated", "patch", "secrets")
+CHECK_NAMES: tuple[str, ...] = (SCHEMA, *CHECKS)
+
+CheckRun = Callable[[DatumSource, CheckContext], Iterable[Finding]]
+
+
+def _check_function(name: str) -> CheckRun:
+    module = importlib.import_module(f"datumkit.checks.{name}")
+    assert name == module.NAME, f"datumkit.checks.{name} calls itself {module.NAME}"
+    run: CheckRun = module.run
+    return run
+
 
 __all__ = ["CHECK_NAMES", "CheckContext", "DatumReport", "Finding", "check_datum"]
 
@@ -58,9 +72,8 @@ def check_datum(
     except DatumError as exc:
         finding = Finding.from_error(SCHEMA, name, exc, f"{DATUMS_DIR}/{name}/{DATUM_YAML}")
         return DatumReport(name, (SCHEMA,), (finding,))
-    selected = [m for m in CHECKS if only is None or m.NAME in only]
+    selected = [check for check in CHECKS if only is None or check in only]
     findings: list[Finding] = []
-    for module in selected:
-        run: Callable[[object, CheckContext], Iterable[Finding]] = module.run
-        findings.extend(run(source, context))
-    return DatumReport(name, (SCHEMA, *(m.NAME for m in selected)), tuple(findings), source.datum)
+    for check in selected:
+        findings.extend(_check_function(check)(source, context))
+    return DatumReport(name, (SCHEMA, *selected), tuple(findings), source.datum)

@@ -1,29 +1,54 @@
-"""`datum generate NAME...|--all`: write every GENERATED file of the given datums."""
+"""`datum generate NAME...|--all`: write every GENERATED file of the given datums.
+
+datum.lock needs the datum's patch applied to its baseline, so it is written only when the mirror
+is present; without it the other files are still generated and the lock is left as it is (with a
+warning: `datum check` will say whether it is stale).
+"""
 
 from __future__ import annotations
 
+from datumkit.applied import apply_datum_patch
 from datumkit.commands import EXIT_FINDINGS, EXIT_OK
-from datumkit.commands.output import report_error, say
+from datumkit.commands.output import report_error, say, warn
+from datumkit.datumdir import LOCK_FILE, DatumSource
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
+from datumkit.generate.lock import render_lock
 from datumkit.project import Project
+from datumkit.sources import MirrorLocator, SourceError
 from datumkit.writer import write_outputs
+
+
+def _outputs(source: DatumSource, locator: MirrorLocator) -> tuple[dict[str, bytes], bool]:
+    """Everything to write, and whether the datum's patch is fine (False: report, exit 1)."""
+    outputs = render_all(source)
+    try:
+        outputs[LOCK_FILE] = render_lock(source, apply_datum_patch(source, locator))
+    except SourceError as error:
+        warn(f"{source.display(LOCK_FILE)}: not updated: {error.detail}")
+    except DatumError as error:
+        report_error(error)
+        warn(f"{source.display(LOCK_FILE)}: not updated until the patch applies")
+        return outputs, False
+    return outputs, True
 
 
 def generate(project: Project, names: list[str]) -> int:
     """Generate each datum; an invalid datum is reported and skipped, the others still run."""
+    locator = project.locator()
     failed = 0
     for name in names:
         try:
             source = project.load(name)
-            changed = write_outputs(project.directory(name), render_all(source))
+            outputs, patch_ok = _outputs(source, locator)
+            changed = write_outputs(project.directory(name), outputs)
         except DatumError as error:
             report_error(error)
             failed += 1
             continue
-        if changed:
-            for path in changed:
-                say(f"wrote {source.display(path)}")
-        else:
+        failed += 0 if patch_ok else 1
+        for path in changed:
+            say(f"wrote {source.display(path)}")
+        if not changed:
             say(f"{source.directory}: up to date")
     return EXIT_FINDINGS if failed else EXIT_OK

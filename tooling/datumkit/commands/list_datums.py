@@ -23,7 +23,7 @@ def _status(report: DatumReport) -> str:
 def list_datums(project: Project, *, json_output: bool) -> int:
     names = project.names()
     rows = []
-    for report in run_checks(project, names):
+    for report in run_checks(project, names, progress=not json_output):
         datum = report.datum
         title = datum.metadata.title if datum else ""
         baseline = datum.repo.start_commit_sha if datum else ""

@@ -73,6 +73,9 @@ def render(source: DatumSource) -> dict[str, bytes]:
         f"ARG REPO_URL={dockerfile_quote(datum.repo.git_url)}",
         "ARG APPLY_PATCH=1",
         "",
+        "# Reproducibility comes from the base image (pin it by digest); apt versions are not",
+        "# pinned because they differ per base image.",
+        "# hadolint ignore=DL3008",
         *_run(
             [
                 "apt-get update",

@@ -1,0 +1,203 @@
+"""What validation costs in a large datum repository: pre-commit on one datum, check --all.
+
+    python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR]
+
+Builds, in a temporary directory, a git repository of N datums (copies of the bundled banking77
+datum under different names, all generated and locked, sharing the example upstream's mirror)
+and a repository holding one datum, then measures in the same run:
+
+- `datum check --all` over the N datums (every check, patch check included, mirrors present);
+- `pre-commit run --files <one datum's files>` with datumkit's four hooks, in the N-datum
+  repository and in the 1-datum repository, and the ratio of the two;
+- pre-commit's own start-up (`pre-commit run --files` on a file no hook matches), so the
+  hooks' own work is the difference.
+
+Goals (issue 4): check --all of 2,000 datums under 30 s on 2 cores; one datum's hooks under
+1 s beyond pre-commit's start-up; the 2,000-datum / 1-datum ratio at most 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "examples"))
+
+import build_upstream  # noqa: E402
+from datumkit.applied import apply_datum_patch  # noqa: E402
+from datumkit.datumdir import DiskFiles, load_source  # noqa: E402
+from datumkit.generate import render_all  # noqa: E402
+from datumkit.generate.lock import render_lock  # noqa: E402
+from datumkit.sources import MirrorLocator  # noqa: E402
+from datumkit.writer import write_outputs  # noqa: E402
+
+BIN = Path(sys.executable).parent
+EXAMPLE = REPO_ROOT / "datums" / "banking77"
+URL = "https://example.invalid/datumkit/banking77-upstream.git"
+HOOKS = ("schema", "generated", "patch", "secrets")
+SOURCE_FILES = ("datum.yaml", "diff.patch", "notes.md")
+
+
+def hooks_config() -> str:
+    lines = ["repos:", "  - repo: local", "    hooks:"]
+    for hook in HOOKS:
+        lines += [
+            f"      - id: datum-{hook}",
+            f"        name: datum-{hook}",
+            f"        entry: {BIN / 'datum-hook'} {hook}",
+            "        language: unsupported",
+            "        files: ^datums/",
+            "        require_serial: true",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True, capture_output=True
+    )
+
+
+def make_repository(root: Path, count: int, mirror: Path) -> list[str]:
+    """A committed datum repository with `count` generated, locked datums."""
+    (root / "datums").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[tool.datumkit.mirrors]\n"{URL}" = "{mirror}"\n')
+    (root / ".pre-commit-config.yaml").write_text(hooks_config())
+    (root / "README.md").write_text("a datum repository\n")
+    locator = MirrorLocator.for_project(root, root / ".cache")
+    template = (EXAMPLE / "datum.yaml").read_text()
+    names = [f"task-{index:05d}" for index in range(count)]
+    for name in names:
+        directory = root / "datums" / name
+        directory.mkdir()
+        for file in SOURCE_FILES:
+            shutil.copyfile(EXAMPLE / file, directory / file)
+        (directory / "datum.yaml").write_text(
+            template.replace("task_id: re-bench-banking77", f"task_id: re-bench-{name}")
+        )
+        source = load_source(name, DiskFiles(directory))
+        outputs = render_all(source)
+        outputs["datum.lock"] = render_lock(source, apply_datum_patch(source, locator))
+        write_outputs(directory, outputs)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
+    subprocess.run(["git", "-c", "init.defaultBranch=main", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "datums"], cwd=root, check=True, env=env)
+    return names
+
+
+def timed(command: Sequence[str], cwd: Path, runs: int, env: dict[str, str]) -> float:
+    """Median wall time of `runs` runs; the command must succeed."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return statistics.median(times)
+
+
+def datum_files(root: Path, name: str) -> list[str]:
+    directory = root / "datums" / name
+    return [p.relative_to(root).as_posix() for p in sorted(directory.rglob("*")) if p.is_file()]
+
+
+def verdict(value: float, goal: float, unit: str, *, lower_is_better: bool = True) -> str:
+    met = value <= goal if lower_is_better else value >= goal
+    distance = goal - value if lower_is_better else value - goal
+    return f"{'MET' if met else 'MISSED'} (goal {goal:g}{unit}, margin {distance:+.2f}{unit})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datums", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=None, help="datum check --jobs")
+    parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    args = parser.parse_args(argv)
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="datumkit-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(workdir / "pre-commit-home"),
+        "DATUMKIT_CACHE": str(workdir / "cache"),
+    }
+    try:
+        mirror = workdir / "upstream.git"
+        if not mirror.exists():
+            build_upstream.build(REPO_ROOT / "examples" / "banking77-upstream.toml", mirror)
+        print(f"cores: {os.cpu_count()}  datums: {args.datums}  runs: {args.runs} (medians)")
+        started = time.perf_counter()
+        big, small = workdir / "large", workdir / "single"
+        for root in (big, small):
+            shutil.rmtree(root, ignore_errors=True)
+        names = make_repository(big, args.datums, mirror)
+        make_repository(small, 1, mirror)
+        print(f"built the repositories in {time.perf_counter() - started:.1f}s")
+
+        datum = BIN / "datum"
+        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+        check_all = timed(
+            [str(datum), "check", "--all", "--json", *jobs], big, max(1, args.runs // 2), env
+        )
+        pre_commit = str(BIN / "pre-commit")
+        startup_big = timed([pre_commit, "run", "--files", "README.md"], big, args.runs, env)
+        startup_small = timed([pre_commit, "run", "--files", "README.md"], small, args.runs, env)
+        one_big = timed(
+            [pre_commit, "run", "--files", *datum_files(big, names[len(names) // 2])],
+            big,
+            args.runs,
+            env,
+        )
+        one_small = timed(
+            [pre_commit, "run", "--files", *datum_files(small, "task-00000")], small, args.runs, env
+        )
+        own_big, own_small = one_big - startup_big, one_small - startup_small
+        ratio = one_big / one_small
+
+        print()
+        print(
+            f"datum check --all, {args.datums} datums:  {check_all:7.2f}s  "
+            f"({check_all / args.datums * 1000:.1f} ms/datum)  "
+            f"{verdict(check_all * 2000 / args.datums, 30, 's')} scaled to 2,000"
+        )
+        print(
+            f"pre-commit start-up (no hook runs):  {startup_big:7.3f}s in {args.datums}-datum"
+            f" repo, {startup_small:.3f}s in 1-datum repo"
+        )
+        print(
+            f"pre-commit, one datum, {args.datums}-datum repo: {one_big:7.3f}s "
+            f"(hooks' own work {own_big:.3f}s)  {verdict(own_big, 1.0, 's')}"
+        )
+        print(
+            f"pre-commit, one datum, 1-datum repo:      {one_small:7.3f}s "
+            f"(hooks' own work {own_small:.3f}s)"
+        )
+        print(
+            f"ratio large/single repository:            {ratio:7.2f}x  {verdict(ratio, 1.5, 'x')}"
+        )
+    finally:
+        if args.keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""`datum-hook HOOK [--fix] FILES...`: what every datumkit pre-commit hook runs.
+
+pre-commit passes the changed files; only the datums they belong to are checked, so a commit
+touching one datum costs the same in a repository of 2,000 datums as in a repository of one.
+Hooks other than `schema` skip datums whose datum.yaml is invalid (the `schema` hook reports
+those once, instead of every hook repeating it).
+
+Exit codes follow pre-commit's convention: 0 pass, 1 fail (findings, or files rewritten by
+`generated --fix`, like a formatter: the commit fails once and passes on the second try).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from datumkit.checks import CHECK_NAMES, SCHEMA, CheckContext, DatumReport
+from datumkit.checks.runner import check_many, datums_of_paths
+from datumkit.errors import DatumError
+from datumkit.projectroot import find_project_root
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="datum-hook", description=__doc__.splitlines()[0])
+    parser.add_argument("hook", choices=CHECK_NAMES)
+    parser.add_argument("--fix", action="store_true", help="generated: rewrite stale files")
+    parser.add_argument("files", nargs="*")
+    return parser.parse_intermixed_args(argv)
+
+
+def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
+    """Regenerate `names`; return the files that changed (relative to the project root)."""
+    from datumkit.datumdir import DatumSource, load_from_disk
+    from datumkit.generate import render_all
+    from datumkit.writer import write_outputs
+
+    changed = []
+    for name in names:
+        try:
+            source: DatumSource = load_from_disk(root, name)
+            written = write_outputs(root / source.directory, render_all(source))
+        except DatumError:
+            continue  # invalid datum.yaml: the schema hook reports it
+        changed += [source.display(path) for path in written]
+    return changed
+
+
+def _relevant(report: DatumReport, hook: str) -> list[str]:
+    if hook != SCHEMA and any(f.check == SCHEMA for f in report.findings):
+        return []
+    return [str(f) for f in report.findings if f.severity == "error"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    root = find_project_root(Path.cwd())
+    if root is None:
+        print("datum-hook: not inside a datum repository (no datums/ directory)", file=sys.stderr)
+        return 2
+    names = datums_of_paths(root, args.files)
+    if not names:
+        return 0
+    if args.hook == "generated" and args.fix:
+        rewritten = _rewrite(root, names)
+        for path in rewritten:
+            print(f"rewrote {path}")
+        if rewritten:
+            return 1
+    context = CheckContext(project_root=root)
+    reports = check_many(context, names, only=[args.hook])
+    problems = [line for report in reports for line in _relevant(report, args.hook)]
+    for line in problems:
+        print(line)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

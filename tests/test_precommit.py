@@ -1,0 +1,151 @@
+"""Real `pre-commit run` and `git commit` in temporary datum repositories, with datumkit's hooks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BANKING77, BANKING77_URL, REPO_ROOT, git, write_pyproject
+
+BIN = Path(sys.executable).parent
+PRE_COMMIT = BIN / "pre-commit"
+HOOK = BIN / "datum-hook"
+HOOK_IDS = ("datum-schema", "datum-generated", "datum-patch", "datum-secrets")
+
+
+def hooks_config(fix: bool) -> str:
+    """This checkout's hooks as `repo: local`, run from the test's own venv (no installs)."""
+    lines = ["repos:", "  - repo: local", "    hooks:"]
+    for hook_id in HOOK_IDS:
+        name = hook_id.removeprefix("datum-")
+        extra = " --fix" if fix and name == "generated" else ""
+        lines += [
+            f"      - id: {hook_id}",
+            f"        name: {hook_id}",
+            f"        entry: {HOOK} {name}{extra}",
+            "        language: unsupported",
+            "        files: ^datums/",
+            "        require_serial: true",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def datum_repo(tmp_path: Path, banking77_upstream: Path) -> Path:
+    """A git repository of datums with the banking77 datum committed and hooks configured."""
+    root = tmp_path / "datums-repo"
+    (root / "datums").mkdir(parents=True)
+    shutil.copytree(BANKING77, root / "datums/banking77")
+    write_pyproject(root, {BANKING77_URL: banking77_upstream})
+    (root / ".pre-commit-config.yaml").write_text(hooks_config(fix=True))
+    git(tmp_path, "init", "-q", str(root))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "datums")
+    return root
+
+
+def pre_commit(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home")}
+    return subprocess.run(
+        [str(PRE_COMMIT), *args], cwd=root, env=env, capture_output=True, text=True
+    )
+
+
+def datum_files(root: Path) -> list[str]:
+    return [
+        p.relative_to(root).as_posix()
+        for p in (root / "datums/banking77").rglob("*")
+        if p.is_file()
+    ]
+
+
+def test_passing_datum(datum_repo: Path) -> None:
+    result = pre_commit(datum_repo, "run", "--files", *datum_files(datum_repo))
+    assert result.returncode == 0, result.stdout
+    for hook_id in HOOK_IDS:
+        assert f"{hook_id}" in result.stdout
+    assert "Failed" not in result.stdout
+
+
+def test_bad_schema_fails_the_schema_hook_only(datum_repo: Path) -> None:
+    path = datum_repo / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/datum.yaml")
+    assert result.returncode == 1
+    assert "datums/banking77/datum.yaml: sensitivity.level: Input should be" in result.stdout
+    schema_section = result.stdout.split("datum-generated")[0]
+    assert "Failed" in schema_section
+    assert result.stdout.count("Failed") == 1, "other hooks skip an invalid datum"
+
+
+def test_stale_generated_file_is_rewritten_then_the_commit_passes(datum_repo: Path) -> None:
+    assert pre_commit(datum_repo, "install").returncode == 0
+    path = datum_repo / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace('title: "Re-Bench:', 'title: "Re-Bench (v2):'))
+    git(datum_repo, "add", "datums/banking77/datum.yaml")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(datum_repo.parent / "pre-commit-home")}
+    first = subprocess.run(
+        ["git", "commit", "-m", "retitle"], cwd=datum_repo, env=env, capture_output=True, text=True
+    )
+    assert first.returncode != 0
+    assert "rewrote datums/banking77/tb_meta.json" in first.stdout + first.stderr
+    assert "(v2)" in (datum_repo / "datums/banking77/tb_meta.json").read_text()
+    git(datum_repo, "add", "-A")
+    second = subprocess.run(
+        ["git", "commit", "-m", "retitle"], cwd=datum_repo, env=env, capture_output=True, text=True
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert git(datum_repo, "status", "--porcelain") == ""
+
+
+def test_stale_generated_file_without_fix_fails(datum_repo: Path) -> None:
+    (datum_repo / ".pre-commit-config.yaml").write_text(hooks_config(fix=False))
+    (datum_repo / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/baseline_sha.txt")
+    assert result.returncode == 1
+    assert "datums/banking77/baseline_sha.txt: line 1: expected" in result.stdout
+    assert (datum_repo / "datums/banking77/baseline_sha.txt").read_text() == "0" * 40 + "\n"
+
+
+def test_patch_that_no_longer_applies(datum_repo: Path) -> None:
+    path = datum_repo / "datums/banking77/diff.patch"
+    path.write_text(
+        path.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/diff.patch")
+    assert result.returncode == 1
+    assert (
+        "datums/banking77/diff.patch: banking77/classifier.py: @@ -1,31 +1,58 @@" in result.stdout
+    )
+
+
+def test_planted_credential(datum_repo: Path) -> None:
+    notes = datum_repo / "datums/banking77/notes.md"
+    key = "AKIA" + "ZQ3DRPXNV7K2HM5T"
+    notes.write_text(notes.read_text() + f"\naws_access_key_id = {key}\n")
+    line = notes.read_text().splitlines().index(f"aws_access_key_id = {key}") + 1
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/notes.md")
+    assert result.returncode == 1
+    assert f"datums/banking77/notes.md: line {line}: AWS Access Key (hash " in result.stdout
+    assert key not in result.stdout, "a finding never prints the secret"
+
+
+def test_files_outside_datums_are_ignored(datum_repo: Path) -> None:
+    (datum_repo / "README.md").write_text("hello\n")
+    result = pre_commit(datum_repo, "run", "--files", "README.md")
+    assert result.returncode == 0
+    assert "(no files to check)Skipped" in result.stdout
+
+
+def test_manifest_is_valid_for_other_repositories() -> None:
+    result = subprocess.run(
+        [str(PRE_COMMIT), "validate-manifest", str(REPO_ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,136 @@
+"""Checking many datums: parallel runs, sharding, --changed-since, progress and summary."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import CliRun, git
+from datumkit.checks import CheckContext
+from datumkit.checks.runner import check_many, datums_of_paths, in_shard, parse_shard, shard
+from datumkit.errors import UsageProblem
+
+
+def clone_datum(project: Path, run_cli: CliRun, name: str) -> None:
+    shutil.copytree(project / "datums/banking77", project / f"datums/{name}")
+    assert run_cli("set", name, "task_id", f"re-bench-{name}").exit_code == 0
+    assert run_cli("generate", name).exit_code == 0
+
+
+@pytest.fixture
+def many(project: Path, run_cli: CliRun) -> list[str]:
+    """Twelve datums; two of them broken in different ways."""
+    names = [f"d{i:02d}" for i in range(11)]
+    for name in names:
+        clone_datum(project, run_cli, name)
+    (project / "datums/d03/baseline_sha.txt").write_text("stale\n")
+    lock = project / "datums/d07/datum.lock"
+    lock.write_text(lock.read_text().replace("lines_added: 65", "lines_added: 1"))
+    return sorted(["banking77", *names])
+
+
+def test_parallel_and_sequential_runs_agree(project: Path, many: list[str]) -> None:
+    context = CheckContext(project_root=project)
+    seen: list[str] = []
+    parallel = check_many(context, many, jobs=2, on_report=lambda r: seen.append(r.name))
+    sequential = check_many(context, many, jobs=1)
+    assert [r.name for r in parallel] == many, "reports come back in the order asked"
+    assert sorted(seen) == many, "the callback saw every datum once"
+    assert [(r.name, r.findings) for r in parallel] == [(r.name, r.findings) for r in sequential]
+    failed = {r.name: [f.check for f in r.findings] for r in parallel if not r.ok}
+    assert failed == {"d03": ["generated"], "d07": ["patch"]}
+
+
+def test_check_all_prints_progress_lines_and_a_summary_table(
+    run_cli: CliRun, many: list[str]
+) -> None:
+    result = run_cli("check", "--all", "--jobs", "2")
+    assert result.exit_code == 1
+    stderr = result.stderr.splitlines()
+    progress = [line for line in stderr if line.startswith("[")]
+    assert len(progress) == len(many)
+    assert any(line.endswith("d03: FAILED (1 finding)") for line in progress)
+    table = stderr[len(progress) :]
+    assert table[0].split() == ["check", "ran", "passed", "failed", "findings"]
+    rows = {line.split()[0]: line.split()[1:] for line in table[2:] if not line.startswith("-")}
+    assert rows["generated"] == ["12", "11", "1", "1"]
+    assert rows["patch"] == ["12", "11", "1", "1"]
+    assert rows["all"] == ["12", "10", "2", "2"]
+    assert table[-1].startswith("elapsed ")
+    assert result.stdout.endswith("checked 12 datums: 10 passed, 2 failed (2 findings)\n")
+
+
+def test_json_output_has_no_progress(run_cli: CliRun, many: list[str]) -> None:
+    result = run_cli("check", "--all", "--json")
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["summary"]["datums"] == 12
+    assert report["summary"]["checks"]["patch"]["failed"] == 1
+
+
+def test_shards_cover_every_datum_exactly_once() -> None:
+    names = [f"datum-{i}" for i in range(500)]
+    for total in (1, 2, 3, 7):
+        shards = [shard(names, index, total) for index in range(1, total + 1)]
+        flat = [name for part in shards for name in part]
+        assert sorted(flat) == sorted(names)
+        assert len(flat) == len(set(flat))
+        if total > 1:
+            assert all(len(part) > 500 / total / 2 for part in shards), "roughly balanced"
+
+
+def test_a_datums_shard_does_not_depend_on_the_others() -> None:
+    assert [in_shard("banking77", i, 4) for i in range(1, 5)].count(True) == 1
+    before = shard(["a", "b", "c"], 2, 3)
+    after = shard(["a", "b", "c", "d", "e"], 2, 3)
+    assert set(before) <= set(after)
+
+
+@pytest.mark.parametrize("text", ["0/4", "5/4", "1/0", "x", "1-4", ""])
+def test_bad_shard_specs(text: str) -> None:
+    with pytest.raises(UsageProblem):
+        parse_shard(text)
+
+
+def test_shard_option(run_cli: CliRun, many: list[str]) -> None:
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        result = run_cli("check", "--all", "--shard", f"{index}/3", "--json")
+        seen += [d["name"] for d in json.loads(result.stdout)["datums"]]
+    assert sorted(seen) == many
+    assert run_cli("check", "--all", "--shard", "4/3").exit_code == 2
+
+
+def test_changed_since(project: Path, run_cli: CliRun, many: list[str]) -> None:
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "all datums")
+    nothing = run_cli("check", "--changed-since", "HEAD", "--json")
+    assert json.loads(nothing.stdout)["datums"] == []
+    (project / "datums/d05/notes.md").write_text("changed\n")  # unstaged
+    (project / "datums/d06/trace").mkdir()
+    (project / "datums/d06/trace/session_id.txt").write_text("s\n")  # untracked
+    shutil.rmtree(project / "datums/d08")  # deleted: nothing left to check
+    (project / "README.md").write_text("outside datums\n")
+    result = run_cli("check", "--changed-since", "HEAD", "--json")
+    assert [d["name"] for d in json.loads(result.stdout)["datums"]] == ["d05", "d06"]
+    bad = run_cli("check", "--changed-since", "no-such-rev")
+    assert bad.exit_code == 2
+    assert "--changed-since 'no-such-rev' is not a revision" in bad.output
+    both = run_cli("check", "d05", "--changed-since", "HEAD")
+    assert both.exit_code == 2
+
+
+def test_datums_of_paths(project: Path) -> None:
+    paths = [
+        "datums/banking77/datum.yaml",
+        str(project / "datums/banking77/Dockerfile"),
+        "datums/gone/datum.yaml",
+        "README.md",
+        "datums",
+        "../elsewhere/datums/x/datum.yaml",
+    ]
+    assert datums_of_paths(project, paths) == ["banking77"]

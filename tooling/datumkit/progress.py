@@ -1,0 +1,54 @@
+"""Progress while many datums are checked: a bar on a terminal, plain lines in logs.
+
+tqdm draws the bar (on stderr, so stdout stays the report); when stderr is not a terminal (CI,
+pre-commit) a bar would be noise, so each finished datum gets one line instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from datumkit.checks import DatumReport
+
+
+class CheckProgress:
+    """Context manager fed one DatumReport at a time."""
+
+    def __init__(self, total: int, *, enabled: bool, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and total > 1
+        self.bar: tqdm[Any] | None = None
+        if self.enabled and self.stream.isatty():
+            self.bar = tqdm(total=total, file=self.stream, unit="datum", desc="checking")
+
+    def __enter__(self) -> CheckProgress:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(self, report: DatumReport) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            if not report.ok:
+                self.bar.set_postfix_str(f"last failure: {report.name}")
+            return
+        errors = sum(1 for f in report.findings if f.severity == "error")
+        status = "ok" if report.ok else f"FAILED ({errors} finding{'s' if errors != 1 else ''})"
+        width = len(str(self.total))
+        print(f"[{self.done:>{width}}/{self.total}] {report.name}: {status}", file=self.stream)
