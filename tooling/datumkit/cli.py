@@ -18,6 +18,7 @@ import click
 from datumkit import __version__
 from datumkit.checks import CHECK_NAMES
 from datumkit.errors import DatumError, OperationFailed
+from datumkit.model import SENSITIVITY_LEVELS
 from datumkit.project import Project, discover_project
 
 
@@ -72,6 +73,13 @@ def _exit(code: int) -> None:
 )
 def cli(root: Path | None, cache: Path | None) -> None:
     """datumkit: benchmark datums for coding agents, kept as code in git."""
+
+
+_max_trace_bytes = click.option(
+    "--max-trace-bytes",
+    type=click.IntRange(min=1),
+    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
+)
 
 
 def _datum_selection(function: Any) -> Any:
@@ -309,16 +317,12 @@ def review(
 )
 @click.option(
     "--sensitivity",
-    type=click.Choice(["safe", "internal", "confidential", "restricted"]),
+    type=click.Choice(SENSITIVITY_LEVELS),
     default="internal",
     show_default=True,
     help="sensitivity.level for tb_meta.json.",
 )
-@click.option(
-    "--max-trace-bytes",
-    type=click.IntRange(min=1),
-    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
-)
+@_max_trace_bytes
 @click.option("--force", is_flag=True, help="Replace an existing created-task directory.")
 @click.pass_context
 def capture(
@@ -381,11 +385,7 @@ def capture(
     is_flag=True,
     help="Fetch the upstream into the mirror cache first (needs the network).",
 )
-@click.option(
-    "--max-trace-bytes",
-    type=click.IntRange(min=1),
-    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
-)
+@_max_trace_bytes
 @click.pass_context
 def bundle(
     ctx: click.Context,

@@ -7,13 +7,15 @@ some revision (review, pre-commit on staged content) without a checkout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from datumkit.errors import DatumError, UsageProblem
-from datumkit.model import DATUM_NAME_RE, Datum, validate_datum
-from datumkit.yamlio import load_plain
+
+if TYPE_CHECKING:  # the model (pydantic) is imported when a datum is validated, not before:
+    from datumkit.model import Datum  # checks that only read files skip its import cost
 
 DATUMS_DIR = "datums"
 DATUM_YAML = "datum.yaml"
@@ -22,6 +24,8 @@ NOTES_FILE = "notes.md"
 TRACE_DIR = "trace"
 OVERLAY_DIR = "overlay_files"
 LOCK_FILE = "datum.lock"
+
+DATUM_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 
 #: Files generation owns. Overlay extras declared in datum.yaml are generated too (copies).
 GENERATED_FILES = (
@@ -49,11 +53,10 @@ class UnknownDatum(UsageProblem):
 
 
 @dataclass(frozen=True)
-class DatumSource:
-    """A validated datum and access to its SOURCE files: everything generation and checks need."""
+class DatumDirectory:
+    """A datum's files, not validated: all that checks which only read files (secrets) need."""
 
     name: str
-    datum: Datum
     files: DatumFiles = field(repr=False, compare=False)
 
     def read(self, relative: str) -> bytes | None:
@@ -70,6 +73,13 @@ class DatumSource:
     @property
     def patch(self) -> bytes | None:
         return self.read(PATCH_FILE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatumSource(DatumDirectory):
+    """A validated datum and access to its SOURCE files: everything generation and checks need."""
+
+    datum: Datum
 
 
 def check_datum_name(name: str) -> str:
@@ -89,6 +99,9 @@ def load_source(name: str, files: DatumFiles) -> DatumSource:
     text = files.read(DATUM_YAML)
     if text is None:
         raise DatumError("missing", file=display, hint=f"create it with `datum new {name}`")
+    from datumkit.model import validate_datum
+    from datumkit.yamlio import load_plain
+
     datum = validate_datum(load_plain(text, file=display), name=name, file=display)
     return DatumSource(name=name, datum=datum, files=files)
 

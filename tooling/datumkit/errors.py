@@ -7,6 +7,8 @@ clear line and pick the documented exit code without knowing which module raised
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DatumError(Exception):
     """A problem the user can fix, printed as ``<file>: <location>: <message> (<hint>)``."""
@@ -36,6 +38,21 @@ class DatumError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.file, self.location) if p]
         return ": ".join([*parts, self.detail])
+
+
+class DatumErrors(DatumError):
+    """Several problems found in one pass (a file with many bad lines): `errors` lists them all.
+
+    Printed one per line, so a user fixes everything in one round instead of one per run.
+    """
+
+    def __init__(self, errors: Sequence[DatumError]) -> None:
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, file=first.file, location=first.location, hint=first.hint)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
 
 
 class UsageProblem(DatumError):

@@ -38,7 +38,6 @@ TASK_ID_PREFIX = "re-bench-"
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 WEIGHT_SUM_TOLERANCE = 1e-6
 
-DATUM_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 SCP_LIKE_RE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$")

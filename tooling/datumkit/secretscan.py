@@ -43,7 +43,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 from detect_secrets.settings import get_plugins, transient_settings
 
-from datumkit.errors import DatumError
+from datumkit.errors import DatumError, DatumErrors
 
 #: detect-secrets plugins that run (class names). The entropy and IP detectors stay off: see the
 #: module docstring.
@@ -468,16 +468,8 @@ class AllowlistEntry:
     line: int
 
 
-class AllowlistInvalid(DatumError):
+class AllowlistInvalid(DatumErrors):
     """Entries of a secrets.allowlist that cannot be read; ``errors`` holds one per line."""
-
-    def __init__(self, errors: Sequence[DatumError]) -> None:
-        self.errors = list(errors)
-        first = self.errors[0]
-        super().__init__(first.message, file=first.file, location=first.location, hint=first.hint)
-
-    def __str__(self) -> str:
-        return "\n".join(str(error) for error in self.errors)
 
 
 @dataclass(frozen=True)

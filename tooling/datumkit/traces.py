@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
-from datumkit.errors import DatumError, UsageProblem
+from datumkit.errors import DatumError, DatumErrors, UsageProblem
 
 SESSION_ID = "session_id.txt"
 SESSION_JSON = "session_clean.json"
@@ -23,16 +23,8 @@ DEFAULT_MAX_TRACE_BYTES = 5 * 1024 * 1024
 MAX_TRACE_BYTES_ENV = "DATUMKIT_MAX_TRACE_BYTES"
 
 
-class TraceInvalid(DatumError):
+class TraceInvalid(DatumErrors):
     """A trace breaks one or more rules; ``errors`` holds one error per problem."""
-
-    def __init__(self, errors: Sequence[DatumError]) -> None:
-        self.errors = list(errors)
-        first = self.errors[0]
-        super().__init__(first.message, file=first.file, location=first.location, hint=first.hint)
-
-    def __str__(self) -> str:
-        return "\n".join(str(error) for error in self.errors)
 
 
 def max_trace_bytes(value: int | None = None) -> int:

@@ -14,19 +14,25 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import DATUM_YAML, DATUMS_DIR, DatumFiles, DatumSource, load_source
+from datumkit.datumdir import DATUM_YAML, DATUMS_DIR, DatumDirectory, DatumFiles, load_source
 from datumkit.errors import DatumError
-from datumkit.model import Datum, DatumInvalid
+
+if TYPE_CHECKING:
+    from datumkit.model import Datum
 
 SCHEMA = "schema"
 #: the checks after loading, in report order; each is the module `datumkit.checks.<name>`
 CHECKS: tuple[str, ...] = ("generated", "patch", "secrets")
 CHECK_NAMES: tuple[str, ...] = (SCHEMA, *CHECKS)
+#: checks that read the datum's files but not its validated model
+FILE_ONLY_CHECKS: tuple[str, ...] = ("secrets",)
 
-CheckRun = Callable[[DatumSource, CheckContext], Iterable[Finding]]
+#: `run(source, context)`: source is a DatumSource, or a DatumDirectory for FILE_ONLY_CHECKS
+CheckRun = Callable[[Any, CheckContext], Iterable[Finding]]
 
 
 def _check_function(name: str) -> CheckRun:
@@ -61,19 +67,33 @@ def check_datum(
     *,
     only: Sequence[str] | None = None,
 ) -> DatumReport:
-    """Load datum `name` from `files` and run every check (or those named in `only`)."""
-    try:
-        source = load_source(name, files)
-    except DatumInvalid as exc:
-        schema_findings = tuple(
-            Finding(SCHEMA, name, exc.file or DATUM_YAML, p.path, p.message) for p in exc.problems
-        )
-        return DatumReport(name, (SCHEMA,), schema_findings)
-    except DatumError as exc:
-        finding = Finding.from_error(SCHEMA, name, exc, f"{DATUMS_DIR}/{name}/{DATUM_YAML}")
-        return DatumReport(name, (SCHEMA,), (finding,))
+    """Load datum `name` from `files` and run every check (or those named in `only`).
+
+    When only file-reading checks are asked for (the `secrets` pre-commit hook), datum.yaml is
+    not validated at all: those checks do not need the model, and a secret is a finding whether
+    or not the rest of the datum is valid.
+    """
     selected = [check for check in CHECKS if only is None or check in only]
+    validate = only is None or SCHEMA in only or any(c not in FILE_ONLY_CHECKS for c in selected)
+    source: DatumDirectory = DatumDirectory(name=name, files=files)
+    datum = None
+    if validate:
+        from datumkit.model import DatumInvalid
+
+        try:
+            loaded = load_source(name, files)
+        except DatumInvalid as exc:
+            schema_findings = tuple(
+                Finding(SCHEMA, name, exc.file or DATUM_YAML, p.path, p.message)
+                for p in exc.problems
+            )
+            return DatumReport(name, (SCHEMA,), schema_findings)
+        except DatumError as exc:
+            finding = Finding.from_error(SCHEMA, name, exc, f"{DATUMS_DIR}/{name}/{DATUM_YAML}")
+            return DatumReport(name, (SCHEMA,), (finding,))
+        source, datum = loaded, loaded.datum
     findings: list[Finding] = []
     for check in selected:
         findings.extend(_check_function(check)(source, context))
-    return DatumReport(name, (SCHEMA, *selected), tuple(findings), source.datum)
+    ran = (SCHEMA, *selected) if validate else tuple(selected)
+    return DatumReport(name, ran, tuple(findings), datum)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from datumkit.checks import CheckContext, DatumReport, check_datum
@@ -68,6 +67,8 @@ def check_many(
         for name in names:
             done(_check_on_disk(context, name, only))
     else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [
                 pool.submit(_check_batch, context, batch, only)

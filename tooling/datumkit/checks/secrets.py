@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import GENERATED_FILES, OVERLAY_DIR, PATCH_FILE, DatumSource
+from datumkit.datumdir import GENERATED_FILES, OVERLAY_DIR, PATCH_FILE, DatumDirectory
 from datumkit.secretscan import (
     ALLOWLIST_FILE,
     AllowlistInvalid,
@@ -26,14 +26,14 @@ from datumkit.secretscan import (
 NAME = "secrets"
 
 
-def _scanned_files(source: DatumSource) -> Iterator[str]:
+def _scanned_files(source: DatumDirectory) -> Iterator[str]:
     for relative in source.files.list():
         generated = relative in GENERATED_FILES or relative.startswith(f"{OVERLAY_DIR}/")
         if not generated and relative != ALLOWLIST_FILE:
             yield relative
 
 
-def _hits(source: DatumSource) -> Iterator[tuple[str, SecretHit]]:
+def _hits(source: DatumDirectory) -> Iterator[tuple[str, SecretHit]]:
     for relative in _scanned_files(source):
         content = source.read(relative)
         if content is None:
@@ -44,7 +44,7 @@ def _hits(source: DatumSource) -> Iterator[tuple[str, SecretHit]]:
             yield relative, hit
 
 
-def run(source: DatumSource, context: CheckContext) -> Iterable[Finding]:
+def run(source: DatumDirectory, context: CheckContext) -> Iterable[Finding]:
     allowlist_path = source.display(ALLOWLIST_FILE)
     try:
         allowlist = load_allowlist(source.read(ALLOWLIST_FILE), display_path=allowlist_path)
