@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ from conftest import CliRun, git
 from datumkit.checks import CheckContext
 from datumkit.checks.runner import check_many, datums_of_paths, in_shard, parse_shard, shard
 from datumkit.errors import UsageProblem
+from datumkit.progress import CheckProgress
 
 
 def clone_datum(project: Path, run_cli: CliRun, name: str) -> None:
@@ -134,3 +136,26 @@ def test_datums_of_paths(project: Path) -> None:
         "../elsewhere/datums/x/datum.yaml",
     ]
     assert datums_of_paths(project, paths) == ["banking77"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
+    project: Path, many: list[str]
+) -> None:
+    context = CheckContext(project_root=project)
+    reports = check_many(context, many[:3], jobs=1)
+    terminal, log = _Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        with CheckProgress(len(reports), enabled=True, stream=stream) as progress:
+            for report in reports:
+                progress(report)
+    assert "checking: 100%" in terminal.getvalue() and "3/3" in terminal.getvalue()
+    assert log.getvalue().splitlines() == [
+        "[1/3] banking77: ok",
+        "[2/3] d00: ok",
+        "[3/3] d01: ok",
+    ]
