@@ -141,9 +141,9 @@ def failing_checks(name: str, files: object, context: object) -> DatumReport:
 @pytest.mark.parametrize(
     ("step", "replacement", "code", "message"),
     [
-        ("write_outputs", failing_write_outputs, 3, "No space left on device"),
-        ("render_lock", failing_lock, 1, "does not apply"),
-        ("check_datum", failing_checks, 1, "fails 1 check(s); nothing was written"),
+        ("datumkit.bundle.write_outputs", failing_write_outputs, 3, "No space left on device"),
+        ("datumkit.generation.render_lock", failing_lock, 1, "does not apply"),
+        ("datumkit.bundle.check_datum", failing_checks, 1, "fails 1 check(s); nothing was written"),
     ],
 )
 def test_a_failing_step_leaves_no_half_written_datum(
@@ -159,7 +159,7 @@ def test_a_failing_step_leaves_no_half_written_datum(
     assert datum(root, "bundle", str(created), "--name", "answer").exit_code == 0
     before = snapshot(root / "datums")
     edit_json(created / "tb_meta.json", lambda d: d["metadata"].update(title="Second take"))
-    monkeypatch.setattr(f"datumkit.bundle.{step}", replacement)
+    monkeypatch.setattr(step, replacement)
 
     replacing = datum(root, "bundle", str(created), "--name", "answer", "--force")
     assert replacing.exit_code == code, replacing.output

@@ -103,6 +103,21 @@ def test_stale_generated_file_is_rewritten_then_the_commit_passes(datum_repo: Pa
     assert git(datum_repo, "status", "--porcelain") == ""
 
 
+def test_a_changed_patch_gets_its_lock_rewritten_by_fix(datum_repo: Path) -> None:
+    patch = datum_repo / "datums/banking77/diff.patch"
+    text = patch.read_text()
+    assert "+| keyword rules (baseline) | 0.4167 |\n" in text
+    patch.write_text(
+        text.replace("+| keyword rules (baseline) | 0.4167 |\n", "+| keywords | 0.42 |\n")
+    )
+    first = pre_commit(datum_repo, "run", "--files", "datums/banking77/diff.patch")
+    assert first.returncode == 1
+    assert "rewrote datums/banking77/datum.lock" in first.stdout
+    git(datum_repo, "add", "-A")
+    second = pre_commit(datum_repo, "run", "--files", *datum_files(datum_repo))
+    assert second.returncode == 0, second.stdout
+
+
 def test_stale_generated_file_without_fix_fails(datum_repo: Path) -> None:
     (datum_repo / ".pre-commit-config.yaml").write_text(hooks_config(fix=False))
     (datum_repo / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")

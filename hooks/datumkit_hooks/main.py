@@ -31,16 +31,23 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
-    """Regenerate `names`; return the files that changed (relative to the project root)."""
+    """Regenerate `names`, datum.lock included when the mirror allows; return changed files.
+
+    A lock that cannot be made (no mirror, patch does not apply) is left for the patch hook to
+    report.
+    """
+    from datumkit.checks.context import CheckContext
     from datumkit.datumdir import DatumSource, load_from_disk
-    from datumkit.generate import render_all
+    from datumkit.generation import generate_datum
     from datumkit.writer import write_outputs
 
+    locator = CheckContext(project_root=root).locator()
     changed = []
     for name in names:
         try:
             source: DatumSource = load_from_disk(root, name)
-            written = write_outputs(root / source.directory, render_all(source))
+            generated = generate_datum(source, locator)
+            written = write_outputs(root / source.directory, generated.files)
         except DatumError:
             continue  # invalid datum.yaml: the schema hook reports it
         changed += [source.display(path) for path in written]

@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from datumkit.applied import apply_datum_patch
 from datumkit.capture import REPO_INFO, TODO, scan_created_files
 from datumkit.checks import CheckContext, DatumReport, check_datum
 from datumkit.datumdir import (
     DATUM_YAML,
     DATUMS_DIR,
-    LOCK_FILE,
     PATCH_FILE,
     TRACE_DIR,
     DatumSource,
@@ -40,8 +38,7 @@ from datumkit.datumdir import (
 from datumkit.errors import DatumError, UsageProblem
 from datumkit.fieldpath import format_field_path
 from datumkit.fsio import write_atomic
-from datumkit.generate import render_all
-from datumkit.generate.lock import render_lock
+from datumkit.generation import generate_datum
 from datumkit.interop.seed import TB_META, plan_import, validate_plan
 from datumkit.secretscan import (
     ALLOWLIST_FILE,
@@ -249,19 +246,19 @@ def generated_files(source: DatumSource, locator: MirrorLocator) -> dict[str, by
     Unlike `datum generate`, a missing mirror or a patch that does not apply is an error here:
     a datum without a valid lock would not pass its checks.
     """
-    outputs = render_all(source)
-    try:
-        result = apply_datum_patch(source, locator)
-    except (MirrorMissing, CommitMissing) as error:
+    generated = generate_datum(source, locator)
+    error = generated.lock_problem
+    if isinstance(error, MirrorMissing | CommitMissing):
         raise DatumError(
             error.message,
             file=error.file,
             location=error.location,
             hint="pass --fetch to fetch the upstream into the mirror cache, or map the URL to "
             "a local mirror in [tool.datumkit.mirrors] of pyproject.toml",
-        ) from None
-    outputs[LOCK_FILE] = render_lock(source, result)
-    return outputs
+        )
+    if error is not None:
+        raise error
+    return generated.files
 
 
 def _fetch_baseline(locator: MirrorLocator, plan: BundlePlan) -> None:

@@ -7,13 +7,11 @@ warning: `datum check` will say whether it is stale).
 
 from __future__ import annotations
 
-from datumkit.applied import apply_datum_patch
 from datumkit.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.commands.output import report_error, say, warn
 from datumkit.datumdir import LOCK_FILE, DatumSource
 from datumkit.errors import DatumError
-from datumkit.generate import render_all
-from datumkit.generate.lock import render_lock
+from datumkit.generation import generate_datum
 from datumkit.project import Project
 from datumkit.sources import MirrorLocator, SourceError
 from datumkit.writer import write_outputs
@@ -21,16 +19,15 @@ from datumkit.writer import write_outputs
 
 def _outputs(source: DatumSource, locator: MirrorLocator) -> tuple[dict[str, bytes], bool]:
     """Everything to write, and whether the datum's patch is fine (False: report, exit 1)."""
-    outputs = render_all(source)
-    try:
-        outputs[LOCK_FILE] = render_lock(source, apply_datum_patch(source, locator))
-    except SourceError as error:
-        warn(f"{source.display(LOCK_FILE)}: not updated: {error.detail}")
-    except DatumError as error:
-        report_error(error)
+    generated = generate_datum(source, locator)
+    problem = generated.lock_problem
+    if isinstance(problem, SourceError):
+        warn(f"{source.display(LOCK_FILE)}: not updated: {problem.detail}")
+    elif problem is not None:
+        report_error(problem)
         warn(f"{source.display(LOCK_FILE)}: not updated until the patch applies")
-        return outputs, False
-    return outputs, True
+        return generated.files, False
+    return generated.files, True
 
 
 def generate(project: Project, names: list[str]) -> int:
