@@ -39,7 +39,7 @@ import pygit2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tooling"))
 
-from datumkit.patching import apply_patch_in_memory
+from datumkit.git.apply import apply_patch_in_memory
 
 FILES_PER_DIR = 40
 DIRS_PER_PACKAGE = 40

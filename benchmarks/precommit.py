@@ -33,12 +33,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "examples"))
 
 import build_upstream  # noqa: E402
-from datumkit.applied import apply_datum_patch  # noqa: E402
-from datumkit.datumdir import DiskFiles, load_source  # noqa: E402
 from datumkit.generate import render_all  # noqa: E402
 from datumkit.generate.lock import render_lock  # noqa: E402
-from datumkit.sources import MirrorLocator  # noqa: E402
-from datumkit.writer import write_outputs  # noqa: E402
+from datumkit.generate.writer import write_outputs  # noqa: E402
+from datumkit.git.mirrors import MirrorLocator  # noqa: E402
+from datumkit.model.applied import apply_datum_patch  # noqa: E402
+from datumkit.model.datumdir import DiskFiles, load_source  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EXAMPLE = REPO_ROOT / "datums" / "banking77"

@@ -70,7 +70,7 @@ CliRun = Callable[..., Result]
 @pytest.fixture
 def run_cli(project: Path) -> CliRun:
     """Invoke `datum` in-process against `project`, returning click's Result."""
-    from datumkit.cli import cli
+    from datumkit.cli.main import cli
 
     def run(*args: str, root: Path | None = None, input: str | None = None) -> Result:
         runner = CliRunner()

@@ -19,13 +19,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from conftest import git, write_pyproject
-from datumkit.applied import apply_datum_patch
-from datumkit.cli import cli
-from datumkit.datumdir import DiskFiles, load_source
+from datumkit.cli.main import cli
 from datumkit.generate import render_all
 from datumkit.generate.lock import render_lock
-from datumkit.sources import MirrorLocator
-from datumkit.writer import write_outputs
+from datumkit.generate.writer import write_outputs
+from datumkit.git.mirrors import MirrorLocator
+from datumkit.model.applied import apply_datum_patch
+from datumkit.model.datumdir import DiskFiles, load_source
 
 UPSTREAM_URL = "https://example.invalid/review/calc.git"
 

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import write_pyproject
-from datumkit.capture import CaptureRequest, capture
 from datumkit.checks import DatumReport, Finding
-from datumkit.cli import cli
-from datumkit.patching import PatchDoesNotApply
-from datumkit.writer import write_outputs
+from datumkit.cli.main import cli
+from datumkit.generate.writer import write_outputs
+from datumkit.git.apply import PatchDoesNotApply
+from datumkit.session.capture import CaptureRequest, capture
 from test_capture_workspace import make_workspace, run_git
 
 UPSTREAM_URL = "https://example.invalid/up/stream.git"
@@ -141,9 +141,19 @@ def failing_checks(name: str, files: object, context: object) -> DatumReport:
 @pytest.mark.parametrize(
     ("step", "replacement", "code", "message"),
     [
-        ("datumkit.bundle.write_outputs", failing_write_outputs, 3, "No space left on device"),
-        ("datumkit.generation.render_lock", failing_lock, 1, "does not apply"),
-        ("datumkit.bundle.check_datum", failing_checks, 1, "fails 1 check(s); nothing was written"),
+        (
+            "datumkit.session.bundle.write_outputs",
+            failing_write_outputs,
+            3,
+            "No space left on device",
+        ),
+        ("datumkit.generate.datum.render_lock", failing_lock, 1, "does not apply"),
+        (
+            "datumkit.session.bundle.check_datum",
+            failing_checks,
+            1,
+            "fails 1 check(s); nothing was written",
+        ),
     ],
 )
 def test_a_failing_step_leaves_no_half_written_datum(

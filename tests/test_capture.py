@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from datumkit.capture import CaptureRequest, capture, redact_url, session_diff, slugify
-from datumkit.cli import cli
-from datumkit.model import validate_tb_meta
+from datumkit.cli.main import cli
+from datumkit.model.datum import validate_tb_meta
+from datumkit.session.capture import CaptureRequest, capture, redact_url, session_diff, slugify
 from test_capture_workspace import (
     Workspace,
     make_workspace,

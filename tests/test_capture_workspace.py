@@ -15,8 +15,8 @@ from pathlib import Path
 import pygit2
 
 from conftest import git
-from datumkit.gittree import iter_tree_files
-from datumkit.patching import PatchResult
+from datumkit.git.apply import PatchResult
+from datumkit.git.tree import iter_tree_files
 
 BINARY_V1 = bytes(range(256)) * 4
 BINARY_V2 = bytes(reversed(range(256))) * 4 + b"\0tail"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CliRun
-from datumkit.cli import cli
+from datumkit.cli.main import cli
 
 
 def test_version_and_help(run_cli: CliRun) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import BANKING77, BANKING77_BASELINE, git
-from datumkit.datumdir import DiskFiles, load_source
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
-from datumkit.writer import write_outputs
+from datumkit.generate.writer import write_outputs
+from datumkit.model.datumdir import DiskFiles, load_source
 from dockersim import SimulatedBuild
 
 DATA = Path(__file__).parent / "data"

@@ -13,7 +13,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from datumkit.mcpserver import END_TASK, START_TASK
+from datumkit.cli.mcp import END_TASK, START_TASK
 from test_capture_workspace import run_git, write
 
 Snapshot = Callable[[Path], dict[str, tuple[bytes, int]]]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from datumkit.model import (
+from datumkit.model.datum import (
     SENSITIVITY_LEVELS,
     Datum,
     DatumInvalid,

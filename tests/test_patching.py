@@ -19,8 +19,7 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from datumkit.gittree import hash_object
-from datumkit.patching import (
+from datumkit.git.apply import (
     BaselineNotFound,
     EmptyPatch,
     MalformedPatch,
@@ -34,7 +33,8 @@ from datumkit.patching import (
     parse_patch,
     read_object,
 )
-from datumkit.patchparse import NO_NEWLINE_MARKER
+from datumkit.git.patchparse import NO_NEWLINE_MARKER
+from datumkit.git.tree import hash_object
 from gitrepo_fixtures import EXECUTABLE, SYMLINK, File, GitRepo, git, snapshot
 
 # --------------------------------------------------------------------------- fixture content

@@ -600,7 +600,7 @@ def test_bare_repository_from_its_directory(
 ) -> None:
     from click.testing import CliRunner
 
-    from datumkit.cli import cli
+    from datumkit.cli.main import cli
 
     base = _base(datum_repo)
     datum_repo.write("calc", set_path(datum_repo.spec("calc"), "metadata.title", "Bare"))
@@ -663,7 +663,7 @@ def test_usage_errors_exit_2(datum_repo: DatumRepo, args: list[str], message: st
 def test_not_a_git_repository(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from datumkit.cli import cli
+    from datumkit.cli.main import cli
 
     (tmp_path / "datums").mkdir()
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "review", "HEAD"])
@@ -672,7 +672,7 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
 
 
 def test_text_output_colour(datum_repo: DatumRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    from datumkit.commands.review import use_color
+    from datumkit.cli.commands.review import use_color
 
     base = _base(datum_repo)
     datum_repo.write("calc", patch=datum_repo.upstream.patch_v2)

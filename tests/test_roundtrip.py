@@ -8,8 +8,8 @@ import pytest
 
 from conftest import CliRun
 from datumkit.errors import DatumError
-from datumkit.fieldpath import format_field_path, parse_field_path
-from datumkit.yamlio import YamlSyntaxError, load_roundtrip, set_field
+from datumkit.model.fieldpath import format_field_path, parse_field_path
+from datumkit.model.yamlio import YamlSyntaxError, load_roundtrip, set_field
 
 NEW_SHA = "603446e78ae753f00814098e19b8103755ba7431"
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CliRun, git
-from datumkit.checks import CheckContext
-from datumkit.checks.runner import check_many, datums_of_paths, in_shard, parse_shard, shard
+from datumkit.checks import Project
+from datumkit.checks.runner import check_many
+from datumkit.cli.progress import CheckProgress
 from datumkit.errors import UsageProblem
-from datumkit.progress import CheckProgress
+from datumkit.model.selection import datums_of_paths, in_shard, parse_shard, shard
 
 
 def clone_datum(project: Path, run_cli: CliRun, name: str) -> None:
@@ -35,7 +36,7 @@ def many(project: Path, run_cli: CliRun) -> list[str]:
 
 
 def test_parallel_and_sequential_runs_agree(project: Path, many: list[str]) -> None:
-    context = CheckContext(project_root=project)
+    context = Project(root=project)
     seen: list[str] = []
     parallel = check_many(context, many, jobs=2, on_report=lambda r: seen.append(r.name))
     sequential = check_many(context, many, jobs=1)
@@ -146,7 +147,7 @@ class _Terminal(io.StringIO):
 def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
     project: Path, many: list[str]
 ) -> None:
-    context = CheckContext(project_root=project)
+    context = Project(root=project)
     reports = check_many(context, many[:3], jobs=1)
     terminal, log = _Terminal(), io.StringIO()
     for stream in (terminal, log):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from datumkit.cli import cli
-from datumkit.secretscan import (
+from datumkit.cli.main import cli
+from datumkit.secrets.scan import (
     AllowlistInvalid,
     SecretHit,
     hash_secret,
@@ -315,7 +315,7 @@ def test_redact_leaves_json_alone_rather_than_break_it(
     path.write_text(json.dumps({"env": AWS_KEY}))
     before = path.read_bytes()
     hits = scan_bytes(before, display_path=str(path))
-    monkeypatch.setattr("datumkit.commands.redact.redact", lambda *a, **k: (b'{"env": ', hits))
+    monkeypatch.setattr("datumkit.cli.commands.redact.redact", lambda *a, **k: (b'{"env": ', hits))
     result = redact_cli(str(path))
     assert result.exit_code == 1
     assert f"{path}: left unchanged: redaction would break its JSON" in result.output

@@ -1,4 +1,4 @@
-"""Tests for datumkit.sources: the mirror cache, fetch, and offline reading.
+"""Tests for datumkit.git.mirrors: the mirror cache, fetch, and offline reading.
 
 Every upstream is a real repository made here with the git CLI (fixed author and dates, so SHAs
 are stable); URLs are local paths and ``file://`` URLs only, so the suite needs no network.
@@ -22,10 +22,9 @@ import platformdirs
 import pygit2
 import pytest
 
-from datumkit import sources
 from datumkit.errors import DatumError
-from datumkit.projectroot import find_project_root
-from datumkit.sources import (
+from datumkit.git import mirrors as sources
+from datumkit.git.mirrors import (
     CommitMissing,
     FetchFailed,
     FetchResult,
@@ -39,6 +38,7 @@ from datumkit.sources import (
     open_mirror,
     resolve_commit,
 )
+from datumkit.model.root import find_project_root
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Datum Tester",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from datumkit.errors import UsageProblem
-from datumkit.traces import (
+from datumkit.session.traces import (
     DEFAULT_MAX_TRACE_BYTES,
     MAX_TRACE_BYTES_ENV,
     TraceInvalid,

@@ -16,10 +16,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from datumkit.checks import CHECK_NAMES, SCHEMA, CheckContext, DatumReport
-from datumkit.checks.runner import check_many, datums_of_paths
+from datumkit.checks import CHECK_NAMES, SCHEMA, DatumReport
+from datumkit.checks.runner import check_many
 from datumkit.errors import DatumError
-from datumkit.projectroot import find_project_root
+from datumkit.model.project import Project
+from datumkit.model.root import find_project_root
+from datumkit.model.selection import datums_of_paths
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -36,12 +38,12 @@ def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
     A lock that cannot be made (no mirror, patch does not apply) is left for the patch hook to
     report.
     """
-    from datumkit.checks.context import CheckContext
-    from datumkit.datumdir import DatumSource, load_from_disk
-    from datumkit.generation import generate_datum
-    from datumkit.writer import write_outputs
+    from datumkit.generate.datum import generate_datum
+    from datumkit.generate.writer import write_outputs
+    from datumkit.model.datumdir import DatumSource, load_from_disk
+    from datumkit.model.project import Project
 
-    locator = CheckContext(project_root=root).locator()
+    locator = Project(root=root).locator()
     changed = []
     for name in names:
         try:
@@ -75,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"rewrote {path}")
         if rewritten:
             return 1
-    context = CheckContext(project_root=root)
+    context = Project(root=root)
     reports = check_many(context, names, only=[args.hook])
     problems = [line for report in reports for line in _relevant(report, args.hook)]
     for line in problems:

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import DATUM_YAML, DATUMS_DIR, DatumDirectory, DatumFiles, load_source
 from datumkit.errors import DatumError
+from datumkit.model.datumdir import DATUM_YAML, DATUMS_DIR, DatumDirectory, DatumFiles, load_source
+from datumkit.model.project import Project
 
 if TYPE_CHECKING:
-    from datumkit.model import Datum
+    from datumkit.model.datum import Datum
 
 SCHEMA = "schema"
 #: the checks after loading, in report order; each is the module `datumkit.checks.<name>`
@@ -32,7 +32,7 @@ CHECK_NAMES: tuple[str, ...] = (SCHEMA, *CHECKS)
 FILE_ONLY_CHECKS: tuple[str, ...] = ("secrets",)
 
 #: `run(source, context)`: source is a DatumSource, or a DatumDirectory for FILE_ONLY_CHECKS
-CheckRun = Callable[[Any, CheckContext], Iterable[Finding]]
+CheckRun = Callable[[Any, Project], Iterable[Finding]]
 
 
 def _check_function(name: str) -> CheckRun:
@@ -42,7 +42,7 @@ def _check_function(name: str) -> CheckRun:
     return run
 
 
-__all__ = ["CHECK_NAMES", "CheckContext", "DatumReport", "Finding", "check_datum"]
+__all__ = ["CHECK_NAMES", "DatumReport", "Finding", "check_datum"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class DatumReport:
 def check_datum(
     name: str,
     files: DatumFiles,
-    context: CheckContext,
+    context: Project,
     *,
     only: Sequence[str] | None = None,
 ) -> DatumReport:
@@ -78,7 +78,7 @@ def check_datum(
     source: DatumDirectory = DatumDirectory(name=name, files=files)
     datum = None
     if validate:
-        from datumkit.model import DatumInvalid
+        from datumkit.model.datum import DatumInvalid
 
         try:
             loaded = load_source(name, files)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import OVERLAY_DIR, DatumSource
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
+from datumkit.model.datumdir import OVERLAY_DIR, DatumSource
 
 NAME = "generated"
 

@@ -1,22 +1,22 @@
 """The `patch` check: diff.patch applies to the baseline, stays where the datum says, lock matches.
 
-Runs against the local mirror only (DESIGN.md invariant 4): a missing mirror or commit is a
+Runs against the local mirror only (ARCHITECTURE.md invariant 4): a missing mirror or commit is a
 finding that says to run `datum fetch`, never a network call.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Iterator
 
-from datumkit.applied import apply_datum_patch
-from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
 from datumkit.checks.generated import first_difference
-from datumkit.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
 from datumkit.errors import DatumError
 from datumkit.generate.lock import render_lock
-from datumkit.patching import FileChange
+from datumkit.git.apply import FileChange
+from datumkit.git.materialize import in_sparse_checkout
+from datumkit.model.applied import apply_datum_patch
+from datumkit.model.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
+from datumkit.model.project import Project
 
 NAME = "patch"
 
@@ -26,17 +26,6 @@ def _touched_paths(files: Iterable[FileChange]) -> Iterator[str]:
         yield change.path
         if change.old_path:
             yield change.old_path
-
-
-def in_sparse_checkout(path: str, patterns: Iterable[str]) -> bool:
-    """Whether a non-cone sparse checkout of `patterns` contains `path` (dir or glob patterns)."""
-    for pattern in patterns:
-        stripped = pattern.strip("/")
-        if path == stripped or path.startswith(stripped + "/"):
-            return True
-        if fnmatch.fnmatchcase(path, stripped):
-            return True
-    return False
 
 
 def _placement_findings(source: DatumSource, files: Iterable[FileChange]) -> Iterator[Finding]:
@@ -62,7 +51,7 @@ def _placement_findings(source: DatumSource, files: Iterable[FileChange]) -> Ite
             )
 
 
-def run(source: DatumSource, context: CheckContext) -> Iterable[Finding]:
+def run(source: DatumSource, context: Project) -> Iterable[Finding]:
     try:
         result = apply_datum_patch(source, context.locator())
     except DatumError as error:

@@ -8,14 +8,12 @@ checking them (a pre-commit run usually touches one datum).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
-from datumkit.checks import CheckContext, DatumReport, check_datum
-from datumkit.datumdir import DiskFiles, datum_directory
-from datumkit.errors import UsageProblem
+from datumkit.checks import DatumReport, check_datum
+from datumkit.model.datumdir import DiskFiles
+from datumkit.model.project import Project
 
 #: below this many datums, worker start-up costs more than it saves
 PARALLEL_THRESHOLD = 8
@@ -27,14 +25,13 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _check_on_disk(context: CheckContext, name: str, only: Sequence[str] | None) -> DatumReport:
-    assert context.project_root is not None
-    files = DiskFiles(datum_directory(context.project_root, name))
+def _check_on_disk(context: Project, name: str, only: Sequence[str] | None) -> DatumReport:
+    files = DiskFiles(context.directory(name))
     return check_datum(name, files, context, only=only)
 
 
 def _check_batch(
-    context: CheckContext, names: Sequence[str], only: Sequence[str] | None
+    context: Project, names: Sequence[str], only: Sequence[str] | None
 ) -> list[DatumReport]:
     return [_check_on_disk(context, name, only) for name in names]
 
@@ -47,7 +44,7 @@ def _batches(names: Sequence[str], jobs: int) -> Iterable[list[str]]:
 
 
 def check_many(
-    context: CheckContext,
+    context: Project,
     names: Sequence[str],
     *,
     jobs: int | None = None,
@@ -78,48 +75,3 @@ def check_many(
                 for report in future.result():
                     done(report)
     return [reports[name] for name in names]
-
-
-def parse_shard(text: str) -> tuple[int, int]:
-    """'2/4' -> (2, 4): shard 2 of 4, counted from 1 like CI matrices usually are."""
-    index_text, _, total_text = text.partition("/")
-    try:
-        index, total = int(index_text), int(total_text)
-    except ValueError:
-        index, total = 0, 0
-    if total < 1 or not 1 <= index <= total:
-        raise UsageProblem(
-            f"--shard {text!r} is not I/N with 1 <= I <= N", hint="e.g. --shard 1/4 ... --shard 4/4"
-        )
-    return index, total
-
-
-def in_shard(name: str, index: int, total: int) -> bool:
-    """Stable across machines and across additions: a datum's shard depends only on its name."""
-    digest = hashlib.sha256(name.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % total == index - 1
-
-
-def shard(names: Iterable[str], index: int, total: int) -> list[str]:
-    return [name for name in names if in_shard(name, index, total)]
-
-
-def datums_of_paths(project_root: Path, paths: Iterable[str]) -> list[str]:
-    """Map file paths (relative to the project root, or absolute) to the datums they belong to.
-
-    Paths outside datums/ and datums that no longer exist (deleted in this change) are ignored.
-    """
-    root = project_root.resolve()
-    names: dict[str, None] = {}
-    for raw in paths:
-        path = Path(raw)
-        absolute = path if path.is_absolute() else root / path
-        try:
-            parts = absolute.resolve().relative_to(root).parts
-        except ValueError:
-            continue
-        if len(parts) >= 2 and parts[0] == "datums":
-            name = parts[1]
-            if (root / "datums" / name / "datum.yaml").is_file():
-                names[name] = None
-    return sorted(names)

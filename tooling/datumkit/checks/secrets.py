@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from datumkit.checks.context import CheckContext
 from datumkit.checks.findings import Finding
-from datumkit.datumdir import GENERATED_FILES, OVERLAY_DIR, PATCH_FILE, DatumDirectory
-from datumkit.secretscan import (
+from datumkit.model.datumdir import GENERATED_FILES, OVERLAY_DIR, PATCH_FILE, DatumDirectory
+from datumkit.model.project import Project
+from datumkit.secrets.scan import (
     ALLOWLIST_FILE,
     AllowlistInvalid,
     SecretHit,
@@ -44,7 +44,7 @@ def _hits(source: DatumDirectory) -> Iterator[tuple[str, SecretHit]]:
             yield relative, hit
 
 
-def run(source: DatumDirectory, context: CheckContext) -> Iterable[Finding]:
+def run(source: DatumDirectory, context: Project) -> Iterable[Finding]:
     allowlist_path = source.display(ALLOWLIST_FILE)
     try:
         allowlist = load_allowlist(source.read(ALLOWLIST_FILE), display_path=allowlist_path)

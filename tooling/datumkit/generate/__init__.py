@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from datumkit.datumdir import DatumSource
 from datumkit.generate import baseline, bootstrap, dockerfile, overlay, tb_meta
+from datumkit.model.datumdir import DatumSource
 
 Renderer = Callable[[DatumSource], Mapping[str, bytes]]
 

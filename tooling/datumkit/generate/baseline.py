@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datumkit.datumdir import DatumSource
+from datumkit.model.datumdir import DatumSource
 
 PATH = "baseline_sha.txt"
 

@@ -8,9 +8,9 @@ exports the datum's environment and moves to the task directory; given a command
 
 from __future__ import annotations
 
-from datumkit.datumdir import OVERLAY_DIR, DatumSource
 from datumkit.generate.header import banner
 from datumkit.generate.quoting import sh_quote
+from datumkit.model.datumdir import OVERLAY_DIR, DatumSource
 
 PATH = f"{OVERLAY_DIR}/box_bootstrap.sh"
 

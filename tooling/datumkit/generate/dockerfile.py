@@ -14,9 +14,9 @@ Starts from the seed guide's template and fixes what made it unsafe:
 
 from __future__ import annotations
 
-from datumkit.datumdir import PATCH_FILE, DatumSource
 from datumkit.generate.header import banner
 from datumkit.generate.quoting import dockerfile_quote, sh_quote
+from datumkit.model.datumdir import PATCH_FILE, DatumSource
 
 PATH = "Dockerfile"
 PATCH_IN_IMAGE = "/tmp/datumkit/diff.patch"

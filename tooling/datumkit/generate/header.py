@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datumkit.datumdir import DATUM_YAML, DatumSource
+from datumkit.model.datumdir import DATUM_YAML, DatumSource
 
 
 def banner(source: DatumSource, comment: str = "#") -> list[str]:

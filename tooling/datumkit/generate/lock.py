@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 
 from datumkit import __version__
-from datumkit.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
-from datumkit.patcherrors import one_line
-from datumkit.patching import PatchResult
+from datumkit.git.apply import PatchResult
+from datumkit.git.errors import one_line
+from datumkit.model.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
 
 PATH = LOCK_FILE
 LOCK_FORMAT = 1

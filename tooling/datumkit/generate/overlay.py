@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from datumkit.datumdir import OVERLAY_DIR, DatumSource
 from datumkit.errors import DatumError
 from datumkit.generate.tb_meta import tb_meta_bytes
+from datumkit.model.datumdir import OVERLAY_DIR, DatumSource
 
 #: overlay files generation writes itself; an extra may not take one of these names.
 RESERVED = ("box_bootstrap.sh", "tb_meta.json")

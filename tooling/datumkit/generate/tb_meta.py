@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from datumkit.datumdir import DatumSource
-from datumkit.model import Datum
+from datumkit.model.datum import Datum
+from datumkit.model.datumdir import DatumSource
 
 PATH = "tb_meta.json"
 

@@ -22,11 +22,11 @@ from dockerfile_parse import DockerfileParser
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from datumkit.datumdir import DATUM_YAML, NOTES_FILE, OVERLAY_DIR, PATCH_FILE, TRACE_DIR
 from datumkit.errors import DatumError
 from datumkit.generate.overlay import RESERVED
-from datumkit.model import TASK_ID_PREFIX, validate_datum
-from datumkit.yamlio import RoundTripDocument
+from datumkit.model.datum import TASK_ID_PREFIX, validate_datum
+from datumkit.model.datumdir import DATUM_YAML, NOTES_FILE, OVERLAY_DIR, PATCH_FILE, TRACE_DIR
+from datumkit.model.yamlio import RoundTripDocument
 
 TB_META = "tb_meta.json"
 OVERLAY_SOURCE_DIR = "overlay_src"

@@ -25,7 +25,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from datumkit.checks.generated import first_difference
-from datumkit.datumdir import (
+from datumkit.errors import DatumError
+from datumkit.generate import render_all
+from datumkit.generate.lock import parse_lock, render_lock
+from datumkit.git.apply import PatchResult
+from datumkit.model.datum import DatumInvalid, validate_datum
+from datumkit.model.datumdir import (
     DATUM_YAML,
     DATUMS_DIR,
     GENERATED_FILES,
@@ -34,11 +39,7 @@ from datumkit.datumdir import (
     PATCH_FILE,
     DatumSource,
 )
-from datumkit.errors import DatumError
-from datumkit.generate import render_all
-from datumkit.generate.lock import parse_lock, render_lock
-from datumkit.model import DatumInvalid, validate_datum
-from datumkit.patching import PatchResult
+from datumkit.model.yamlio import load_roundtrip, to_plain
 from datumkit.review.fields import (
     FieldChange,
     RubricChanges,
@@ -55,7 +56,6 @@ from datumkit.review.upstream import (
     baseline_move,
     check_applies,
 )
-from datumkit.yamlio import load_roundtrip, to_plain
 
 Status = Literal["added", "removed", "renamed", "modified"]
 GeneratedKind = Literal["hand-edited", "stale", "missing", "not-generated"]

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from datumkit.fieldpath import format_field_path
+from datumkit.model.fieldpath import format_field_path
 
 #: The field the baseline section reports; it is not repeated among the fields.
 BASELINE_FIELD = ("repo", "start_commit_sha")

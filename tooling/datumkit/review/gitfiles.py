@@ -1,8 +1,8 @@
 """Datums read straight from git objects: the tree of a commit, or the index (staged content).
 
 Review compares two revisions without a checkout, so it must also work in a bare repository.
-A :class:`GitFiles` is the :class:`~datumkit.datumdir.DatumFiles` of one datum directory at one
-revision: ``relative path -> blob id``, read lazily from the object database. Because it is the
+A :class:`GitFiles` is the :class:`~datumkit.model.datumdir.DatumFiles` of one datum directory at
+one revision: ``relative path -> blob id``, read lazily from the object database. Because it is the
 same protocol the working tree uses, ``load_source`` and ``render_all`` run unchanged on it.
 
 Finding what changed costs time in proportion to the datums that changed (DESIGN.md invariant

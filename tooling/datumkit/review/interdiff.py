@@ -1,7 +1,7 @@
 """How diff.patch changed, as an interdiff: per file, which hunks are new, gone or changed.
 
 A diff of two patches (``git diff`` of diff.patch) interleaves ``+``/``-`` markers of two levels
-and is unreadable. Instead both patches are parsed (:func:`datumkit.patching.parse_patch`) and
+and is unreadable. Instead both patches are parsed (:func:`datumkit.git.apply.parse_patch`) and
 compared per file the way ``git range-diff`` compares commits: a hunk with the same body in both
 is the same hunk, even when the baseline moved and its line numbers shifted; the remaining hunks
 are paired when they cover overlapping baseline lines or mostly agree, and what is left over is
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from datumkit.patching import ParsedFile, ParsedHunk, ParsedPatch, PatchError, parse_patch
+from datumkit.git.apply import ParsedFile, ParsedHunk, ParsedPatch, PatchError, parse_patch
 
 HunkKind = Literal["new", "gone", "changed"]
 FileKind = Literal["added", "dropped", "changed", "shifted"]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pygit2
 
-from datumkit.datumdir import DATUMS_DIR
 from datumkit.errors import UsageProblem
+from datumkit.model.datumdir import DATUMS_DIR
 from datumkit.review.gitfiles import IndexSnapshot, Snapshot, TreeSnapshot
 
 _REVISION_HINT = "use a commit, branch or tag, e.g. main..my-branch or origin/main...HEAD"

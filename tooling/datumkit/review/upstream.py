@@ -1,7 +1,7 @@
 """What the upstream mirror says about a datum: how far the baseline moved, whether the patch
 still applies, which tree it produces.
 
-Only local mirrors are read (:func:`datumkit.sources.open_mirror`); review never fetches. When a
+Only local mirrors are read (:func:`datumkit.git.mirrors.open_mirror`); review never fetches. When a
 mirror or a commit is missing the answer is "unknown" with a note saying why and how to get it,
 never an error: a reviewer still gets everything the datum repository itself can tell.
 """
@@ -13,11 +13,11 @@ from typing import Literal
 
 import pygit2
 
-from datumkit.applied import apply_datum_patch
-from datumkit.datumdir import DatumSource
 from datumkit.errors import DatumError
-from datumkit.patching import PatchAlreadyApplied, PatchDoesNotApply, PatchResult
-from datumkit.sources import MirrorLocator, SourceError, open_mirror, resolve_commit
+from datumkit.git.apply import PatchAlreadyApplied, PatchDoesNotApply, PatchResult
+from datumkit.git.mirrors import MirrorLocator, SourceError, open_mirror, resolve_commit
+from datumkit.model.applied import apply_datum_patch
+from datumkit.model.datumdir import DatumSource
 
 
 class Mirrors:
@@ -127,7 +127,7 @@ def check_applies(
     source: DatumSource, locator: MirrorLocator
 ) -> tuple[ApplyCheck, PatchResult | None]:
     """Apply the datum's diff.patch at its baseline in memory, exactly as `datum check` does
-    (:func:`datumkit.applied.apply_datum_patch`); never raises for a datum problem."""
+    (:func:`datumkit.model.applied.apply_datum_patch`); never raises for a datum problem."""
     baseline = source.datum.repo.start_commit_sha
     try:
         result = apply_datum_patch(source, locator)

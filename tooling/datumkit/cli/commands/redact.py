@@ -1,0 +1,62 @@
+"""`datum redact PATH...`: replace credentials in files with placeholders, in place.
+
+Patches (``*.patch``, ``*.diff``) are redacted on their added lines only, keeping every line, so
+they still apply. A JSON file stays valid JSON, or is left alone. Each file is rewritten
+atomically. What was replaced is printed as file:line and kind, never the credential.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
+from datumkit.cli.output import say, warn
+from datumkit.errors import UsageProblem
+from datumkit.fsio import write_atomic
+from datumkit.secrets.scan import placeholder, redact
+
+PATCH_SUFFIXES = (".patch", ".diff")
+
+
+def redact_paths(paths: Sequence[Path], *, dry_run: bool) -> int:
+    replaced = files_changed = refused = 0
+    for path in _files(paths):
+        content = path.read_bytes()
+        redacted, hits = redact(
+            content, display_path=str(path), as_patch=path.suffix in PATCH_SUFFIXES
+        )
+        if not hits:
+            continue
+        if path.suffix == ".json" and _parses(content) and not _parses(redacted):
+            warn(f"{path}: left unchanged: redaction would break its JSON; edit it by hand")
+            refused += 1
+            continue
+        for hit in hits:
+            say(f"{hit.file}:{hit.line}: {hit.kind} -> {placeholder(hit)}")
+        if not dry_run:
+            write_atomic(path, redacted)
+        replaced += len(hits)
+        files_changed += 1
+    verb = "would replace" if dry_run else "replaced"
+    say(f"{verb} {replaced} credential(s) in {files_changed} file(s)")
+    return EXIT_FINDINGS if refused else EXIT_OK
+
+
+def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from (p for p in sorted(path.rglob("*")) if p.is_file() and not p.is_symlink())
+        elif path.is_file():
+            yield path
+        else:
+            raise UsageProblem(f"{path} does not exist", hint="give files or directories")
+
+
+def _parses(content: bytes) -> bool:
+    try:
+        json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return True

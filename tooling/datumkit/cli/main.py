@@ -1,0 +1,440 @@
+"""The `datum` command: parses arguments and dispatches to `datumkit.cli.commands`.
+
+Exit codes (README, "Exit codes"): 0 everything fine; 1 findings, or a datum that is invalid;
+2 usage error (bad arguments, unknown datum, not in a datum repository); 3 the operation failed
+for an outside reason (network, disk, git). A DatumError never shows a traceback: it prints its
+one-line message (file: location: what is wrong (what to do)) and sets the exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from datumkit import __version__
+from datumkit.checks import CHECK_NAMES
+from datumkit.errors import DatumError, OperationFailed
+from datumkit.model.datum import SENSITIVITY_LEVELS
+from datumkit.model.project import Project, discover_project
+
+
+class _DatumkitFailure(click.ClickException):
+    """Carries a DatumError through click so it prints our way with our exit code."""
+
+    def __init__(self, error: DatumError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code  # type: ignore[misc]  # per error, not per class
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class _DatumkitGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DatumError as error:
+            raise _DatumkitFailure(error) from None
+        except OSError as error:
+            failure = OperationFailed(
+                f"{error.strerror or error}", file=error.filename, hint="check the path"
+            )
+            raise _DatumkitFailure(failure) from None
+
+
+def _project(ctx: click.Context) -> Project:
+    options = ctx.find_root().params
+    return discover_project(options.get("root"), options.get("cache"))
+
+
+def _exit(code: int) -> None:
+    if code:
+        sys.exit(code)
+
+
+@click.group(cls=_DatumkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="datumkit")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DATUMKIT_ROOT",
+    help="The datum repository. Default: the nearest directory above the current one with "
+    "datums/ or a [tool.datumkit] pyproject.toml.",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where mirrors of upstream repositories live. Default: $DATUMKIT_CACHE, else the user "
+    "cache directory.",
+)
+def cli(root: Path | None, cache: Path | None) -> None:
+    """datumkit: benchmark datums for coding agents, kept as code in git."""
+
+
+_max_trace_bytes = click.option(
+    "--max-trace-bytes",
+    type=click.IntRange(min=1),
+    help="Size cap per trace file. Default: $DATUMKIT_MAX_TRACE_BYTES, else 5 MiB.",
+)
+
+
+def _datum_selection(function: Any) -> Any:
+    """NAMES / --all / --changed-since / --shard, resolved to (project, [names]) for `function`."""
+
+    @click.argument("names", nargs=-1)
+    @click.option("--all", "all_datums", is_flag=True, help="Every datum.")
+    @click.option(
+        "--changed-since",
+        metavar="REV",
+        help="The datums whose files differ between REV and the working tree.",
+    )
+    @click.option(
+        "--shard", "shard_spec", metavar="I/N", help="Only shard I of N (stable by datum name)."
+    )
+    @click.pass_context  # type: ignore[arg-type]  # functools.wraps hides the signature
+    @functools.wraps(function)
+    def wrapper(
+        ctx: click.Context,
+        names: tuple[str, ...],
+        all_datums: bool,
+        changed_since: str | None,
+        shard_spec: str | None,
+        **options: Any,
+    ) -> Any:
+        from datumkit.model.selection import select_datums
+
+        project = _project(ctx)
+        selected = select_datums(
+            project,
+            names,
+            all_datums=all_datums,
+            changed_since=changed_since,
+            shard_spec=shard_spec,
+        )
+        return function(project, selected, **options)
+
+    return wrapper
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_context
+def new(ctx: click.Context, name: str) -> None:
+    """Create datums/NAME/datum.yaml, commented, to fill in."""
+    from datumkit.cli.commands.new import new as run
+
+    _exit(run(_project(ctx), name))
+
+
+@cli.command()
+@_datum_selection
+def generate(project: Project, names: list[str]) -> None:
+    """Write the GENERATED files of NAMES (or --all) from their datum.yaml.
+
+    datum.lock is written when the upstream's mirror is present (`datum fetch`).
+    """
+    from datumkit.cli.commands.generate import generate as run
+
+    _exit(run(project, names))
+
+
+@cli.command()
+@_datum_selection
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. Default: cores.")
+@click.option(
+    "--only",
+    type=click.Choice(CHECK_NAMES),
+    multiple=True,
+    help="Run only this check (repeatable). Default: all.",
+)
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable report on stdout.")
+def check(
+    project: Project,
+    names: list[str],
+    jobs: int | None,
+    only: tuple[str, ...],
+    json_output: bool,
+) -> None:
+    """Validate NAMES (or --all, --changed-since) without writing; exit 1 on any finding."""
+    from datumkit.cli.commands.check import check as run
+
+    _exit(run(project, names, json_output=json_output, jobs=jobs, only=only or None))
+
+
+@cli.command()
+@_datum_selection
+def fetch(project: Project, names: list[str]) -> None:
+    """Create or update the local mirrors of the upstreams of NAMES (or --all).
+
+    The only command that uses the network. Mirrors live in --cache / $DATUMKIT_CACHE, or where
+    [tool.datumkit.mirrors] of pyproject.toml says (those are never written).
+    """
+    from datumkit.cli.commands.fetch import fetch as run
+
+    _exit(run(project, names))
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--baseline", is_flag=True, help="The baseline tree, without diff.patch.")
+@click.pass_context
+def materialize(ctx: click.Context, name: str, directory: Path, baseline: bool) -> None:
+    """Write the patched (or --baseline) tree of NAME into the new or empty DIRECTORY.
+
+    The files the Dockerfile would check out (sparse checkout included), without Docker or git,
+    to run the upstream's tests directly.
+    """
+    from datumkit.cli.commands.materialize import materialize as run
+
+    _exit(run(_project(ctx), name, directory, baseline=baseline))
+
+
+@cli.command(name="import")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--name", help="Datum name. Default: task_id without 're-bench-'.")
+@click.option(
+    "--allow-invalid", is_flag=True, help="Write datum.yaml even when tb_meta.json breaks rules."
+)
+@click.pass_context
+def import_(ctx: click.Context, directory: Path, name: str | None, allow_invalid: bool) -> None:
+    """Turn a seed-style task DIRECTORY (with tb_meta.json) into datums/NAME."""
+    from datumkit.cli.commands.import_datum import import_datum as run
+
+    _exit(run(_project(ctx), directory, name=name, allow_invalid=allow_invalid))
+
+
+@cli.command(name="list")
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable list.")
+@click.pass_context
+def list_(ctx: click.Context, json_output: bool) -> None:
+    """Every datum: name, baseline, status, title."""
+    from datumkit.cli.commands.list_datums import list_datums as run
+
+    _exit(run(_project(ctx), json_output=json_output))
+
+
+@cli.command()
+@click.argument("which", required=False, type=click.Choice(["datum.yaml", "tb_meta.json"]))
+def schema(which: str | None) -> None:
+    """Print the JSON Schema of datum.yaml and tb_meta.json (or just WHICH)."""
+    from datumkit.cli.commands.schema import schema as run
+
+    _exit(run(which))
+
+
+@cli.command(name="set")
+@click.argument("name")
+@click.argument("assignments", nargs=-1, required=True, metavar="FIELD VALUE [FIELD VALUE]...")
+@click.option("--yaml", "as_yaml", is_flag=True, help="Read each VALUE as YAML (numbers, lists).")
+@click.pass_context
+def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: bool) -> None:
+    """Set fields of NAME's datum.yaml (e.g. repo.start_commit_sha SHA), keeping comments.
+
+    All assignments are applied together and the result is validated before anything is
+    written, so `set x evaluation.rubrics[0].weight 0.4 evaluation.rubrics[1].weight 0.6`
+    moves weight between rubrics in one valid step.
+    """
+    from datumkit.cli.commands.set_field import set_values as run
+
+    if len(assignments) % 2:
+        raise click.UsageError("give FIELD VALUE pairs: the last FIELD has no VALUE")
+    pairs = list(zip(assignments[::2], assignments[1::2], strict=True))
+    _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml))
+
+
+@cli.command()
+@click.argument("revisions", required=False, metavar="[BASE..HEAD]")
+@click.option("--staged", is_flag=True, help="Review the index against HEAD instead.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a PR comment, json for programs.",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text format; auto = stdout is a terminal and NO_COLOR is unset.",
+)
+@click.pass_context
+def review(
+    ctx: click.Context, revisions: str | None, staged: bool, output: str, color: str
+) -> None:
+    """Explain what a change does to the datums, read straight from git objects.
+
+    BASE..HEAD compares two revisions (branches, tags, SHAs), BASE...HEAD compares HEAD with
+    its merge base with BASE (what a pull request shows), BASE alone means BASE..HEAD.
+    Works in a bare repository. Exit 0: no blocking problem; 1: a datum at HEAD is invalid,
+    its patch does not apply, or GENERATED files are stale or edited by hand; 2: usage.
+    """
+    from datumkit.cli.commands.review import review as run
+
+    options = ctx.find_root().params
+    _exit(
+        run(
+            options.get("root"),
+            options.get("cache"),
+            revisions,
+            staged=staged,
+            output=output,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+            color=color,  # type: ignore[arg-type]
+        )
+    )
+
+
+@cli.command()
+@click.argument(
+    "workspace", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--baseline", required=True, metavar="REV", help="The commit the session started from."
+)
+@click.option("--title", required=True, help="The task's title (also the default slug).")
+@click.option("--summary", default="", help="What the session achieved.")
+@click.option("--label", "labels", multiple=True, help="A tag for the task (repeatable).")
+@click.option("--notes", default="", help="Notes on the task (methodology, results).")
+@click.option(
+    "--trace",
+    "trace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory with session_id.txt and session_clean.json to copy into trace/.",
+)
+@click.option("--slug", help="Directory name and task id. Default: from --title.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The created-task directory. Default: $DATUMKIT_CREATED_DIR/SLUG, else "
+    "<datum repository>/data/tasks/created/SLUG.",
+)
+@click.option(
+    "--sensitivity",
+    type=click.Choice(SENSITIVITY_LEVELS),
+    default="internal",
+    show_default=True,
+    help="sensitivity.level for tb_meta.json.",
+)
+@_max_trace_bytes
+@click.option("--force", is_flag=True, help="Replace an existing created-task directory.")
+@click.pass_context
+def capture(
+    ctx: click.Context,
+    workspace: Path,
+    baseline: str,
+    title: str,
+    summary: str,
+    labels: tuple[str, ...],
+    notes: str,
+    trace_dir: Path | None,
+    slug: str | None,
+    out: Path | None,
+    sensitivity: str,
+    max_trace_bytes: int | None,
+    force: bool,
+) -> None:
+    """Capture a session WORKSPACE (a git repository) since --baseline into a created-task dir.
+
+    Writes diff.patch (commits, staged, unstaged and untracked changes; binary files, renames
+    and modes kept), repo_info.json, a tb_meta.json skeleton, notes.md and trace/. The
+    workspace's repository is never changed, and the patch is verified to rebuild the session's
+    tree exactly.
+    """
+    from datumkit.cli.commands.capture import capture_session as run
+    from datumkit.model.datum import SLUG_RE
+    from datumkit.session.capture import CaptureRequest
+
+    if slug is not None and not SLUG_RE.match(slug):
+        raise click.BadParameter("use lowercase letters, digits and '-'", param_hint="--slug")
+    project_root = None
+    if out is None:
+        try:
+            project_root = _project(ctx).root
+        except DatumError:
+            project_root = None  # default_created_parent explains what to pass instead
+    request = CaptureRequest(
+        workspace=workspace,
+        baseline=baseline,
+        title=title,
+        summary=summary,
+        labels=labels,
+        notes=notes,
+        trace_dir=trace_dir,
+        slug=slug,
+        sensitivity=sensitivity,
+        max_trace_bytes=max_trace_bytes,
+    )
+    _exit(run(request, out=out, project_root=project_root, force=force))
+
+
+@cli.command()
+@click.argument("created", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The datum's name: datums/NAME.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing datum (kept until the new one passes)."
+)
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch the upstream into the mirror cache first (needs the network).",
+)
+@_max_trace_bytes
+@click.pass_context
+def bundle(
+    ctx: click.Context,
+    created: Path,
+    name: str,
+    force: bool,
+    fetch: bool,
+    max_trace_bytes: int | None,
+) -> None:
+    """Turn a CREATED task directory into datums/NAME, generated and checked.
+
+    datum.yaml comes from tb_meta.json and repo_info.json; diff.patch, notes.md, trace/ and
+    secrets.allowlist are copied. The trace's shape and size are checked and every file is
+    scanned for credentials first. Nothing is written unless the new datum passes every check.
+    """
+    from datumkit.cli.commands.bundle import bundle_created as run
+
+    project = _project(ctx)
+    _exit(
+        run(project, created, name=name, force=force, fetch=fetch, max_trace_bytes=max_trace_bytes)
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only print what would be replaced.")
+def redact(paths: tuple[Path, ...], dry_run: bool) -> None:
+    """Replace credentials in PATHS (files or directories) with <REDACTED:kind:hash> placeholders.
+
+    Prints file:line and kind of each replacement, never the credential. Patches keep their
+    lines (they still apply); JSON files stay valid JSON.
+    """
+    from datumkit.cli.commands.redact import redact_paths as run
+
+    _exit(run(list(paths), dry_run=dry_run))
+
+
+@cli.command()
+def mcp() -> None:
+    """Serve the MCP tools repo.start_task.v1 and repo.end_task.v1 over stdio.
+
+    Configured by environment (see README, "From a coding session to a datum"):
+    DATUMKIT_WORKSPACE, DATUMKIT_ROOT or DATUMKIT_CREATED_DIR, DATUMKIT_TRACE_DIR,
+    DATUMKIT_STATE_DIR, RUN_ID.
+    """
+    from datumkit.cli.commands.serve_mcp import serve_mcp as run
+
+    _exit(run())
+
+
+def main() -> None:
+    cli(prog_name="datum")

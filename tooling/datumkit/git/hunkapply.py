@@ -1,0 +1,164 @@
+"""Apply the text hunks of one file exactly as ``git apply`` does, or say where they fail.
+
+git's rules (``apply_one_fragment``, ``find_pos``, ``match_fragment`` in ``apply.c``), kept
+because the generated Dockerfile runs ``git apply`` and both verdicts must be the same:
+
+- A hunk is tried first where its header says (the *new* start line, since earlier hunks of the
+  file are already applied), then at growing distances, forwards before backwards: the first
+  exact match wins. There is no fuzz and no whitespace leniency (git's defaults).
+- A hunk whose old start line is 0 or 1 must match at the top of the file; a hunk with no
+  trailing context must match at the end.
+- Lines produced by an earlier hunk cannot be matched again.
+- A preimage whose last line has no newline matches a longer line when it is a prefix that
+  differs only in whitespace: that is what git's line hash plus ``memcmp`` accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from datumkit.git.patchparse import ParsedHunk, split_lines
+
+_WHITESPACE = b" \t\n\v\f\r"
+
+
+FailureKind = Literal["mismatch", "file-ends", "overlap", "not-at-end", "not-at-start"]
+
+
+@dataclass(frozen=True)
+class HunkFailure:
+    """Why a hunk did not apply, positioned in the baseline file (1-based ``line_no``).
+
+    ``kind`` says what was found where the hunk header points: a differing line, the end of
+    the file, a line an earlier hunk produced, more lines after a hunk that must end the file,
+    or a hunk that must start the file but is placed lower.
+    """
+
+    hunk: ParsedHunk
+    kind: FailureKind
+    line_no: int | None = None
+    expected: bytes | None = None
+    actual: bytes | None = None
+
+
+class HunkFailed(Exception):
+    """Raised by :func:`apply_hunks`; carries the :class:`HunkFailure`."""
+
+    def __init__(self, failure: HunkFailure) -> None:
+        super().__init__(failure.kind)
+        self.failure = failure
+
+
+def apply_hunks(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
+    """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`."""
+    image = _Image(split_lines(data))
+    for hunk in hunks:
+        image.apply(hunk)
+    return b"".join(image.lines)
+
+
+class _Image:
+    """The file being patched: its lines, which lines hunks produced, and the shifts so far."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+        self.patched = [False] * len(lines)
+        self.shifts: list[tuple[int, int, int]] = []  # (position, new length, line delta)
+
+    def apply(self, hunk: ParsedHunk) -> None:
+        pre, post = hunk.images()
+        match_beginning = hunk.old_start <= 1
+        match_end = hunk.trailing == 0
+        start = hunk.new_start - 1 if hunk.new_start else 0
+        pos = self._find(pre, start, match_beginning, match_end)
+        if pos < 0:
+            raise HunkFailed(self._diagnose(hunk, pre, start, match_end))
+        self.lines[pos : pos + len(pre)] = post
+        self.patched[pos : pos + len(pre)] = [True] * len(post)
+        self.shifts.append((pos, len(post), len(post) - len(pre)))
+
+    def _find(self, pre: list[bytes], start: int, beginning: bool, end: bool) -> int:
+        """git's ``find_pos``: nearest match to ``start``, forwards first on a tie."""
+        count = len(self.lines)
+        if beginning:
+            start = 0
+        elif end:
+            start = count - len(pre) if count >= len(pre) else count
+        start = min(start, count)
+        if beginning or end:
+            # Only one position can satisfy an anchor, so git's walk reduces to one test.
+            at = 0 if beginning else count - len(pre)
+            return at if at >= 0 and self._matches(pre, at, beginning, end) else -1
+        for at in self._candidates(pre, start):
+            if self._matches(pre, at, beginning, end):
+                return at
+        return -1
+
+    def _candidates(self, pre: list[bytes], start: int) -> list[int]:
+        """Positions worth testing, in git's search order (distance, then forwards first)."""
+        last = len(self.lines) - len(pre)
+        if not pre:
+            return [start]
+        if pre[0].endswith(b"\n"):
+            # Every match starts with this exact line (see _matches), so filter on it first.
+            first = pre[0]
+            positions = [i for i, line in enumerate(self.lines[: last + 1]) if line == first]
+        else:
+            positions = list(range(last + 1))
+        return sorted(positions, key=lambda i: (abs(i - start), i < start))
+
+    def _matches(self, pre: list[bytes], at: int, beginning: bool, end: bool) -> bool:
+        """git's ``match_fragment`` without the whitespace-fixing modes."""
+        count = len(pre)
+        if at + count > len(self.lines) or (end and at + count != len(self.lines)):
+            return False
+        if beginning and at != 0:
+            return False
+        if any(self.patched[at : at + count]):
+            return False
+        window = self.lines[at : at + count]
+        if all(line.endswith(b"\n") for line in pre):
+            return window == pre
+        # The preimage ends without a newline: git compares its line hashes (blind to
+        # whitespace) and then memcmp over the preimage bytes only, so a prefix can match.
+        if any(_squeeze(a) != _squeeze(b) for a, b in zip(pre, window, strict=True)):
+            return False
+        wanted, found = b"".join(pre), b"".join(window)
+        return found == wanted if end else found.startswith(wanted)
+
+    def _diagnose(
+        self, hunk: ParsedHunk, pre: list[bytes], start: int, match_end: bool
+    ) -> HunkFailure:
+        """Compare the hunk with the file where its header puts it, to say what differs."""
+        pos = min(max(start, 0), len(self.lines))
+        for i, wanted in enumerate(pre):
+            at = pos + i
+            if at >= len(self.lines):
+                return HunkFailure(hunk, "file-ends", self._baseline_line(at), wanted, None)
+            if self.patched[at]:
+                return HunkFailure(hunk, "overlap", self._baseline_line(at), wanted, None)
+            if self.lines[at] != wanted:
+                return HunkFailure(
+                    hunk, "mismatch", self._baseline_line(at), wanted, self.lines[at]
+                )
+        after = pos + len(pre)
+        if match_end and after < len(self.lines):
+            return HunkFailure(
+                hunk,
+                "not-at-end",
+                self._baseline_line(after),
+                None,
+                self.lines[after],
+            )
+        return HunkFailure(hunk, "not-at-start", 1, None, None)
+
+    def _baseline_line(self, at: int) -> int:
+        """1-based baseline line number of image line ``at`` (undoing earlier hunks)."""
+        shift = sum(delta for pos, length, delta in self.shifts if pos + length <= at)
+        return at - shift + 1
+
+
+def _squeeze(line: bytes) -> bytes:
+    return line.translate(None, _WHITESPACE)

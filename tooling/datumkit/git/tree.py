@@ -1,0 +1,274 @@
+"""Git trees in memory: read them from a repository, edit a few paths, hash the result.
+
+The mirror a patch is checked against is shared and must never be written to, so new blobs and
+trees live in an *overlay* (``object id -> (type, raw content)``) that is consulted before the
+repository. Only the directories along changed paths are read and rehashed, which keeps the
+cost of a check proportional to the patch rather than to the repository. Object ids are SHA-1,
+computed the way git does (``"<type> <size>\\0" + content``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+import pygit2
+
+from datumkit.git.patchparse import decode_path
+
+TREE_MODE = 0o040000
+REGULAR_MODE = 0o100644
+EXECUTABLE_MODE = 0o100755
+SYMLINK_MODE = 0o120000
+GITLINK_MODE = 0o160000
+EMPTY_TREE_ID = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+#: New objects kept out of the repository: id -> ("blob" | "tree", raw content).
+ObjectOverlay = Mapping[str, tuple[str, bytes]]
+
+_TYPE_NAMES = {
+    pygit2.GIT_OBJECT_BLOB: "blob",
+    pygit2.GIT_OBJECT_TREE: "tree",
+    pygit2.GIT_OBJECT_COMMIT: "commit",
+    pygit2.GIT_OBJECT_TAG: "tag",
+}
+
+
+class TreeEntry(NamedTuple):
+    """One entry of a git tree: its mode and the id of the object it names."""
+
+    mode: int
+    oid: str
+
+
+class TreeFile(NamedTuple):
+    """A file of a tree as ``datum materialize`` writes it.
+
+    ``mode`` is ``0o100644``, ``0o100755``, ``0o120000`` (``data`` is the link target) or
+    ``0o160000`` for a submodule (``data`` is the commit id in ASCII; git checks out an empty
+    directory there).
+    """
+
+    path: str
+    mode: int
+    data: bytes
+
+
+class TreeConflict(Exception):
+    """A file and a directory would share a path (git apply fails the same way)."""
+
+    def __init__(self, path: bytes, reason: str) -> None:
+        super().__init__(reason)
+        self.path = decode_path(path)
+        self.reason = reason
+
+
+def hash_object(kind: str, data: bytes) -> str:
+    """The git object id of ``data`` stored as ``kind`` ("blob" or "tree")."""
+    header = f"{kind} {len(data)}\0".encode()
+    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+
+
+def parse_tree(raw: bytes) -> dict[bytes, TreeEntry]:
+    """The entries of a raw tree object, in stored (git) order."""
+    entries: dict[bytes, TreeEntry] = {}
+    i = 0
+    while i < len(raw):
+        space = raw.index(b" ", i)
+        nul = raw.index(b"\0", space)
+        entries[raw[space + 1 : nul]] = TreeEntry(
+            int(raw[i:space], 8), raw[nul + 1 : nul + 21].hex()
+        )
+        i = nul + 21
+    return entries
+
+
+def serialize_tree(entries: Mapping[bytes, TreeEntry]) -> bytes:
+    """A raw tree object; git sorts a directory as if its name ended with '/'."""
+
+    def key(item: tuple[bytes, TreeEntry]) -> bytes:
+        name, entry = item
+        return name + b"/" if entry.mode == TREE_MODE else name
+
+    return b"".join(
+        b"%o %s\0" % (entry.mode, name) + bytes.fromhex(entry.oid)
+        for name, entry in sorted(entries.items(), key=key)
+    )
+
+
+def read_object(repo: pygit2.Repository, objects: ObjectOverlay, oid: str) -> tuple[str, bytes]:
+    """``(type, raw content)`` of ``oid``, from the overlay first, then from the repository."""
+    found = objects.get(oid)
+    if found is not None:
+        return found
+    kind, data = repo.odb.read(oid)
+    return _TYPE_NAMES[kind], data
+
+
+def iter_tree_files(
+    repo: pygit2.Repository, tree_id: str, objects: ObjectOverlay | None = None
+) -> Iterator[TreeFile]:
+    """Every file under ``tree_id`` (depth first, git order), reading the overlay first.
+
+    This is how a caller materialises a patched tree without the patch's new objects ever
+    being written to the mirror.
+    """
+    yield from _walk(repo, objects or {}, tree_id, b"")
+
+
+def _walk(
+    repo: pygit2.Repository, objects: ObjectOverlay, tree_id: str, prefix: bytes
+) -> Iterator[TreeFile]:
+    kind, raw = read_object(repo, objects, tree_id)
+    if kind != "tree":
+        raise ValueError(f"{tree_id} is a {kind}, not a tree")
+    for name, entry in parse_tree(raw).items():
+        path = prefix + name
+        if entry.mode == TREE_MODE:
+            yield from _walk(repo, objects, entry.oid, path + b"/")
+        elif entry.mode == GITLINK_MODE:
+            yield TreeFile(decode_path(path), entry.mode, entry.oid.encode())
+        else:
+            yield TreeFile(decode_path(path), entry.mode, read_object(repo, objects, entry.oid)[1])
+
+
+class TreeReader:
+    """Reads trees and blobs of one repository, parsing each tree once."""
+
+    def __init__(self, repo: pygit2.Repository) -> None:
+        self.repo = repo
+        self._trees: dict[str, dict[bytes, TreeEntry]] = {}
+
+    def entries(self, tree_id: str) -> dict[bytes, TreeEntry]:
+        """The entries of a tree (shared: copy before changing)."""
+        cached = self._trees.get(tree_id)
+        if cached is None:
+            kind, raw = read_object(self.repo, {}, tree_id)
+            if kind != "tree":
+                raise ValueError(f"{tree_id} is a {kind}, not a tree")
+            cached = self._trees[tree_id] = parse_tree(raw)
+        return cached
+
+    def lookup(self, root_id: str, path: bytes) -> TreeEntry | None:
+        """The entry at ``path`` under the tree ``root_id``, or ``None``."""
+        *dirs, name = path.split(b"/")
+        tree = root_id
+        for part in dirs:
+            entry = self.entries(tree).get(part)
+            if entry is None or entry.mode != TREE_MODE:
+                return None
+            tree = entry.oid
+        return self.entries(tree).get(name)
+
+    def blob(self, oid: str) -> bytes:
+        """The content of a blob."""
+        return read_object(self.repo, {}, oid)[1]
+
+    def has(self, oid: str) -> bool:
+        """Whether the repository already stores ``oid``."""
+        return bool(self.repo.odb.exists(oid))
+
+
+class _Dir:
+    """A directory being edited; unchanged subdirectories stay plain :class:`TreeEntry`."""
+
+    def __init__(self, oid: str | None, entries: Mapping[bytes, TreeEntry]) -> None:
+        self.oid = oid
+        self.entries: dict[bytes, TreeEntry | _Dir] = dict(entries)
+        self.dirty = oid is None
+
+    def is_empty(self) -> bool:
+        return all(isinstance(c, _Dir) and c.is_empty() for c in self.entries.values())
+
+
+class TreeEditor:
+    """Removes and writes paths in a tree and hashes only the directories that changed.
+
+    Like git, a directory left without entries disappears, and a path cannot be both a file and
+    a directory: writing ``a/b`` where ``a`` is a file, or ``a`` where the directory ``a`` still
+    has files, raises :class:`TreeConflict`.
+    """
+
+    def __init__(self, reader: TreeReader, root_id: str) -> None:
+        self.reader = reader
+        self.root = _Dir(root_id, reader.entries(root_id))
+        self.objects: dict[str, tuple[str, bytes]] = {}
+
+    def remove(self, path: bytes, *, missing_ok: bool = False) -> None:
+        """Remove the file at ``path``; a missing path is an error unless ``missing_ok``."""
+        *dirs, name = path.split(b"/")
+        chain = self._descend(dirs, create=False)
+        if chain is None or name not in chain[-1].entries:
+            if missing_ok:
+                return
+            raise TreeConflict(path, "is not in the tree")
+        del chain[-1].entries[name]
+        self._touch(chain)
+
+    def write(self, path: bytes, mode: int, oid: str) -> None:
+        """Make ``path`` a file (or symlink, or gitlink) with the given object."""
+        *dirs, name = path.split(b"/")
+        chain = self._descend(dirs, create=True)
+        assert chain is not None
+        parent = chain[-1]
+        existing = parent.entries.get(name)
+        if isinstance(existing, TreeEntry) and existing.mode == TREE_MODE:
+            existing = _Dir(existing.oid, self.reader.entries(existing.oid))
+        if isinstance(existing, _Dir) and not existing.is_empty():
+            raise TreeConflict(path, "is a directory in the baseline")
+        parent.entries[name] = TreeEntry(mode, oid)
+        self._touch(chain)
+
+    def add_blob(self, data: bytes) -> str:
+        """Hash ``data`` as a blob, keep it in the overlay, return its id."""
+        oid = hash_object("blob", data)
+        self.objects[oid] = ("blob", data)
+        return oid
+
+    def finish(self) -> str:
+        """Hash the changed directories and return the new root tree id."""
+        return self._store(self.root) or self._store_raw(b"")
+
+    def _descend(self, dirs: list[bytes], *, create: bool) -> list[_Dir] | None:
+        chain = [self.root]
+        for depth, part in enumerate(dirs):
+            node = chain[-1]
+            child = node.entries.get(part)
+            if isinstance(child, TreeEntry) and child.mode == TREE_MODE:
+                child = node.entries[part] = _Dir(child.oid, self.reader.entries(child.oid))
+            elif isinstance(child, TreeEntry):
+                if not create:
+                    return None
+                raise TreeConflict(
+                    b"/".join(dirs[: depth + 1]), "is a file in the baseline, not a directory"
+                )
+            elif child is None:
+                if not create:
+                    return None
+                child = node.entries[part] = _Dir(None, {})
+            chain.append(child)
+        return chain
+
+    @staticmethod
+    def _touch(chain: list[_Dir]) -> None:
+        for node in chain:
+            node.dirty = True
+
+    def _store(self, node: _Dir) -> str | None:
+        if not node.dirty:
+            return node.oid
+        entries: dict[bytes, TreeEntry] = {}
+        for name, child in node.entries.items():
+            if isinstance(child, _Dir):
+                oid = self._store(child)
+                if oid is not None:
+                    entries[name] = TreeEntry(TREE_MODE, oid)
+            else:
+                entries[name] = child
+        return self._store_raw(serialize_tree(entries)) if entries else None
+
+    def _store_raw(self, raw: bytes) -> str:
+        oid = hash_object("tree", raw)
+        self.objects[oid] = ("tree", raw)
+        return oid

@@ -1,0 +1,77 @@
+"""A datum's patch applied to its baseline, from the local mirror: the fact several commands share.
+
+The patch check, `datum generate` (for datum.lock), `datum materialize` and review all need the
+same thing: open the mirror of the datum's upstream (offline), find the baseline commit, and
+apply diff.patch in memory. Errors come back as DatumErrors naming the datum's files, with the
+datum's own name in the hint (`datum fetch banking77`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pygit2
+
+from datumkit.errors import DatumError
+from datumkit.git.apply import EmptyPatch, PatchError, PatchResult, apply_patch_in_memory
+from datumkit.git.mirrors import MirrorLocator, SourceError, open_mirror, resolve_commit
+from datumkit.model.datumdir import PATCH_FILE, DatumSource
+
+_open_mirrors: dict[Path, pygit2.Repository] = {}
+
+
+def _mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
+    """One open repository per mirror and process: 2,000 datums of one upstream share it."""
+    path = locator.path_for(git_url)
+    if path not in _open_mirrors:
+        _open_mirrors[path] = open_mirror(locator, git_url)
+    return _open_mirrors[path]
+
+
+def _for_datum(error: DatumError, source: DatumSource) -> DatumError:
+    """Say which datum: `datum fetch <name>` becomes `datum fetch banking77`."""
+    if error.hint:
+        error.hint = error.hint.replace("<name>", source.name)
+    error.message = error.message.replace("<name>", source.name)
+    return error
+
+
+def datum_mirror(source: DatumSource, locator: MirrorLocator) -> pygit2.Repository:
+    """The mirror holding the datum's baseline commit; MirrorMissing/CommitMissing otherwise."""
+    repo = source.datum.repo
+    try:
+        mirror = _mirror(locator, repo.git_url)
+        resolve_commit(mirror, repo.start_commit_sha, repo.git_url)
+    except SourceError as error:
+        if error.file is None:
+            error.file = source.display("datum.yaml")
+            error.location = error.location or "repo"
+        raise _for_datum(error, source) from None
+    return mirror
+
+
+def apply_datum_patch(source: DatumSource, locator: MirrorLocator) -> PatchResult:
+    """diff.patch applied to the baseline tree, in memory; the mirror is only read."""
+    mirror = datum_mirror(source, locator)
+    patch = source.patch
+    if patch is None:
+        raise DatumError(
+            "missing",
+            file=source.display(PATCH_FILE),
+            hint="add the change from the baseline as a git diff (`git diff --binary BASE HEAD`)",
+        )
+    try:
+        return apply_patch_in_memory(mirror, source.datum.repo.start_commit_sha, patch)
+    except PatchError as error:
+        # The error names the file inside the upstream repository; the finding is about our
+        # diff.patch, so keep the upstream path in the location.
+        upstream_file = None if isinstance(error, EmptyPatch) else error.file
+        inner = ": ".join(p for p in (upstream_file, error.location) if p)
+        error.location = inner or None
+        error.file = source.display(PATCH_FILE)
+        raise _for_datum(error, source) from None
+
+
+def clear_mirror_cache() -> None:
+    """Forget open mirrors (after `datum fetch` rewrote them in this process)."""
+    _open_mirrors.clear()

@@ -1,0 +1,163 @@
+"""A datum directory: which files are SOURCE, which are GENERATED, and how to load one.
+
+Loading goes through a *reader* (relative path -> bytes or None) rather than the filesystem, so the
+same code loads a datum from the working tree (generate, check) or straight from git objects at
+some revision (review, pre-commit on staged content) without a checkout.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from datumkit.errors import DatumError, UsageProblem
+
+if TYPE_CHECKING:  # the model (pydantic) is imported when a datum is validated, not before:
+    from datumkit.model.datum import Datum  # checks that only read files skip its import cost
+
+DATUMS_DIR = "datums"
+DATUM_YAML = "datum.yaml"
+PATCH_FILE = "diff.patch"
+NOTES_FILE = "notes.md"
+TRACE_DIR = "trace"
+OVERLAY_DIR = "overlay_files"
+LOCK_FILE = "datum.lock"
+
+DATUM_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+
+#: Files generation owns. Overlay extras declared in datum.yaml are generated too (copies).
+GENERATED_FILES = (
+    "tb_meta.json",
+    "baseline_sha.txt",
+    "Dockerfile",
+    f"{OVERLAY_DIR}/box_bootstrap.sh",
+    f"{OVERLAY_DIR}/tb_meta.json",
+    LOCK_FILE,
+)
+
+
+class DatumFiles(Protocol):
+    """The files of one datum directory, wherever they are stored (working tree, git objects)."""
+
+    def read(self, relative: str) -> bytes | None:
+        """Bytes of the file at `relative` (posix path inside the datum), or None when absent."""
+
+    def list(self, prefix: str = "") -> list[str]:
+        """Sorted relative paths of all files whose path starts with `prefix`."""
+
+
+class UnknownDatum(UsageProblem):
+    """The name given on the command line is not a datum of this repository."""
+
+
+@dataclass(frozen=True)
+class DatumDirectory:
+    """A datum's files, not validated: all that checks which only read files (secrets) need."""
+
+    name: str
+    files: DatumFiles = field(repr=False, compare=False)
+
+    def read(self, relative: str) -> bytes | None:
+        return self.files.read(relative)
+
+    @property
+    def directory(self) -> str:
+        """The datum's directory as users see it in messages: `datums/<name>`."""
+        return f"{DATUMS_DIR}/{self.name}"
+
+    def display(self, relative: str) -> str:
+        return f"{self.directory}/{relative}"
+
+    @property
+    def patch(self) -> bytes | None:
+        return self.read(PATCH_FILE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatumSource(DatumDirectory):
+    """A validated datum and access to its SOURCE files: everything generation and checks need."""
+
+    datum: Datum
+
+
+def check_datum_name(name: str) -> str:
+    """Datum names become directory names, task ids and image tags, so keep them simple."""
+    if not DATUM_NAME_RE.match(name):
+        raise UsageProblem(
+            f"{name!r} is not a valid datum name",
+            hint="use lowercase letters, digits, '.', '_' and '-', starting and ending with a "
+            "letter or digit, at most 64 characters",
+        )
+    return name
+
+
+def load_source(name: str, files: DatumFiles) -> DatumSource:
+    """Parse and validate datum.yaml from `files`; raise DatumError/DatumInvalid on problems."""
+    display = f"{DATUMS_DIR}/{name}/{DATUM_YAML}"
+    text = files.read(DATUM_YAML)
+    if text is None:
+        raise DatumError("missing", file=display, hint=f"create it with `datum new {name}`")
+    from datumkit.model.datum import validate_datum
+    from datumkit.model.yamlio import load_plain
+
+    datum = validate_datum(load_plain(text, file=display), name=name, file=display)
+    return DatumSource(name=name, datum=datum, files=files)
+
+
+@dataclass(frozen=True)
+class DiskFiles:
+    """A datum directory in the working tree; paths that leave it read as absent."""
+
+    directory: Path
+
+    def _inside(self, relative: str) -> Path | None:
+        root = self.directory.resolve()
+        path = (root / relative).resolve()
+        return path if path.is_relative_to(root) else None
+
+    def read(self, relative: str) -> bytes | None:
+        path = self._inside(relative)
+        return path.read_bytes() if path is not None and path.is_file() else None
+
+    def list(self, prefix: str = "") -> list[str]:
+        if not self.directory.is_dir():
+            return []
+        found = (
+            path.relative_to(self.directory).as_posix()
+            for path in self.directory.rglob("*")
+            if path.is_file()
+        )
+        return sorted(p for p in found if p.startswith(prefix))
+
+
+def datum_directory(project_root: Path, name: str) -> Path:
+    return project_root / DATUMS_DIR / name
+
+
+def load_from_disk(project_root: Path, name: str) -> DatumSource:
+    """Load `datums/<name>/` of the repository at `project_root`."""
+    return load_source(name, DiskFiles(require_datum_directory(project_root, name)))
+
+
+def require_datum_directory(project_root: Path, name: str) -> Path:
+    """The directory of datum `name`; UnknownDatum (exit 2) when there is no such datum."""
+    check_datum_name(name)
+    directory = datum_directory(project_root, name)
+    if not (directory / DATUM_YAML).is_file():
+        known = ", ".join(list_datum_names(project_root)[:10]) or "none yet"
+        raise UnknownDatum(
+            f"no datum named {name!r}",
+            file=f"{DATUMS_DIR}/{name}/{DATUM_YAML}",
+            hint=f"known datums: {known}; `datum new {name}` creates one",
+        )
+    return directory
+
+
+def list_datum_names(project_root: Path) -> list[str]:
+    """Names of all datum directories (those holding a datum.yaml), sorted."""
+    base = project_root / DATUMS_DIR
+    if not base.is_dir():
+        return []
+    return sorted(p.parent.name for p in base.glob(f"*/{DATUM_YAML}") if p.is_file())

@@ -1,0 +1,200 @@
+"""Round-trip YAML: read datum.yaml for validation, edit it without losing what people wrote.
+
+datum.yaml is the one file humans edit, so a tool that rewrites it must keep their comments, key
+order, quoting, block scalars and indentation. ruamel.yaml's round-trip mode does that; this module
+keeps its specifics (guessing the file's indentation, converting to plain Python for pydantic,
+editing by field path) in one place.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import MutableMapping, MutableSequence
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.util import load_yaml_guess_indent
+
+from datumkit.errors import DatumError
+from datumkit.model.fieldpath import format_field_path
+
+
+class YamlSyntaxError(DatumError):
+    """The file is not YAML we can read; names line and column."""
+
+
+@dataclass(frozen=True)
+class RoundTripDocument:
+    """A loaded YAML document plus the layout needed to write it back the way it was."""
+
+    data: Any
+    mapping_indent: int
+    sequence_indent: int
+    sequence_offset: int
+
+    def dump(self) -> bytes:
+        yaml = _roundtrip_yaml()
+        yaml.indent(
+            mapping=self.mapping_indent,
+            sequence=self.sequence_indent,
+            offset=self.sequence_offset,
+        )
+        buffer = io.StringIO()
+        yaml.dump(self.data, buffer)
+        return buffer.getvalue().encode("utf-8")
+
+
+def _roundtrip_yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line somebody wrote on purpose
+    return yaml
+
+
+def _decode(text: bytes, file: str) -> str:
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatumError(
+            f"not UTF-8 at byte {exc.start}", file=file, hint="save the file as UTF-8"
+        ) from None
+
+
+def load_plain(text: bytes, *, file: str) -> Any:
+    """Parse YAML into plain Python for validation: fast (libyaml via ruamel.yaml.clib).
+
+    Checks read every datum.yaml of a repository on every run; the round-trip loader that keeps
+    comments costs ~30x more, and validation has no use for comments.
+    """
+    yaml = YAML(typ="safe", pure=False)
+    try:
+        return yaml.load(_decode(text, file))
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, file) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
+
+
+def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
+    """Parse YAML keeping comments and layout; a syntax error names line and column."""
+    decoded = _decode(text, file)
+    try:
+        data, sequence_indent, sequence_offset = load_yaml_guess_indent(
+            decoded, yaml=_roundtrip_yaml()
+        )
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, file) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
+    offset = sequence_offset or 0
+    return RoundTripDocument(
+        data=data,
+        mapping_indent=_mapping_indent(decoded),
+        sequence_indent=max(sequence_indent or 2, offset + 2),
+        sequence_offset=offset,
+    )
+
+
+def _mapping_indent(text: str) -> int:
+    """How far the file indents a nested mapping: the first `key:` line followed by a deeper key."""
+    previous_key_indent: int | None = None
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        nested = previous_key_indent is not None and indent > previous_key_indent
+        if nested and not stripped.startswith("- "):
+            return indent - (previous_key_indent or 0)
+        previous_key_indent = indent if line.rstrip().endswith(":") else None
+    return 2
+
+
+def _syntax_error(exc: MarkedYAMLError, file: str) -> YamlSyntaxError:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+    problem = exc.problem or exc.context or "invalid YAML"
+    if "duplicate key" in str(exc):
+        problem = "a key appears twice in one mapping"
+        return YamlSyntaxError(problem, file=file, location=where, hint="keep one of them")
+    return YamlSyntaxError(problem, file=file, location=where, hint="fix the YAML syntax")
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's commented containers and scalar subclasses -> plain dict/list/str/float/int."""
+    if isinstance(node, MutableMapping):
+        return {str(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, MutableSequence):
+        return [to_plain(item) for item in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def get_field(data: Any, path: list[str | int]) -> Any:
+    """The value at `path`; KeyError/IndexError when it is not there."""
+    node = data
+    for token in path:
+        node = node[token]
+    return node
+
+
+def set_field(data: Any, path: list[str | int], value: Any) -> None:
+    """Set `path` to `value` in a round-trip document, creating missing mappings on the way.
+
+    A string with newlines becomes a literal block scalar (`|`), which is how people write
+    instructions by hand; an existing scalar keeps its style where the new value allows it.
+    """
+    node = data
+    for depth, token in enumerate(path[:-1]):
+        following = path[depth + 1]
+        if isinstance(node, MutableMapping) and isinstance(token, str):
+            if token not in node or node[token] is None:
+                node[token] = CommentedSeq() if isinstance(following, int) else CommentedMap()
+            node = node[token]
+        elif isinstance(node, MutableSequence) and isinstance(token, int) and token < len(node):
+            node = node[token]
+        else:
+            raise DatumError(
+                f"cannot descend into {token!r}",
+                location=format_field_path(path[: depth + 1]),
+                hint="check the field path against `datum schema`",
+            )
+    last = path[-1]
+    if isinstance(value, str) and "\n" in value:
+        value = LiteralScalarString(value if value.endswith("\n") else value + "\n")
+    if isinstance(node, MutableMapping) and isinstance(last, str):
+        node[last] = value
+    elif isinstance(node, MutableSequence) and isinstance(last, int) and last <= len(node):
+        if last == len(node):
+            node.append(value)
+        else:
+            node[last] = value
+    else:
+        raise DatumError(
+            f"cannot set {last!r} here",
+            location=format_field_path(path),
+            hint="check the field path against `datum schema`",
+        )
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read as YAML (numbers, lists, booleans), for `datum set --yaml`."""
+    yaml = _roundtrip_yaml()
+    try:
+        return yaml.load(text)
+    except YAMLError as exc:
+        raise DatumError(
+            f"{text!r} is not a YAML value: {str(exc).splitlines()[0]}",
+            hint="quote it, or drop --yaml to set it as text",
+        ) from None
