@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,11 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO_ROOT / "examples"
-BANKING77 = REPO_ROOT / "datums" / "banking77"
-BANKING77_URL = "https://example.invalid/datumkit/banking77-upstream.git"
-BANKING77_BASELINE = "e381612f0c6c0bb11edf17545e6a4ae08240de09"
+from helpers.repo import (
+    BANKING77,
+    BANKING77_URL,
+    EXAMPLES,
+    CliRun,
+    write_pyproject,
+)
 
 sys.path.insert(0, str(EXAMPLES))
 
@@ -48,12 +48,6 @@ def banking77_upstream(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return destination
 
 
-def write_pyproject(root: Path, mirrors: dict[str, Path]) -> None:
-    lines = ["[tool.datumkit.mirrors]"]
-    lines += [f'"{url}" = "{path}"' for url, path in mirrors.items()]
-    (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 @pytest.fixture
 def project(tmp_path: Path, banking77_upstream: Path) -> Path:
     """A datum repository holding a copy of the banking77 datum, its mirror configured."""
@@ -62,9 +56,6 @@ def project(tmp_path: Path, banking77_upstream: Path) -> Path:
     shutil.copytree(BANKING77, root / "datums" / "banking77")
     write_pyproject(root, {BANKING77_URL: banking77_upstream})
     return root
-
-
-CliRun = Callable[..., Result]
 
 
 @pytest.fixture
@@ -77,25 +68,6 @@ def run_cli(project: Path) -> CliRun:
         return runner.invoke(cli, ["--root", str(root or project), *args], input=input)
 
     return run
-
-
-def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run git with a fixed identity and dates; return stdout."""
-    full_env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": "2024-02-01T00:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2024-02-01T00:00:00+00:00",
-        **(env or {}),
-    }
-    result = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false", *args],
-        cwd=cwd,
-        env=full_env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import write_pyproject
 from datumkit.checks import DatumReport, Finding
 from datumkit.cli.main import cli
 from datumkit.generate.writer import write_outputs
 from datumkit.git.apply import PatchDoesNotApply
 from datumkit.session.capture import CaptureRequest, capture
-from test_capture_workspace import make_workspace, run_git
+from helpers.repo import write_pyproject
+from helpers.workspace import make_workspace, run_git
 
 UPSTREAM_URL = "https://example.invalid/up/stream.git"
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from datumkit.cli.main import cli
 from datumkit.model.datum import validate_tb_meta
 from datumkit.session.capture import CaptureRequest, capture, redact_url, session_diff, slugify
-from test_capture_workspace import (
+from helpers.workspace import (
     Workspace,
     make_workspace,
     patched_files,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from conftest import CliRun
 from datumkit.cli.main import cli
+from helpers.repo import CliRun
 
 
 def test_version_and_help(run_cli: CliRun) -> None:

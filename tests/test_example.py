@@ -7,8 +7,8 @@ from pathlib import Path
 import pygit2
 
 import build_upstream
-from conftest import BANKING77, BANKING77_BASELINE, EXAMPLES
 from datumkit.model.datumdir import DiskFiles, load_source
+from helpers.repo import BANKING77, BANKING77_BASELINE, EXAMPLES
 
 
 def test_upstream_commits_are_the_same_on_every_build(

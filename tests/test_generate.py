@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BANKING77, BANKING77_BASELINE, git
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
 from datumkit.generate.writer import write_outputs
 from datumkit.model.datumdir import DiskFiles, load_source
-from dockersim import SimulatedBuild
+from helpers.dockersim import SimulatedBuild
+from helpers.golden import UPDATE
+from helpers.repo import BANKING77, BANKING77_BASELINE, git
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("DATUMKIT_UPDATE_GOLDEN") == "1"
 
 
 def rendered(directory: Path, name: str) -> dict[str, bytes]:

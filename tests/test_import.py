@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from conftest import CliRun
 from datumkit.interop.seed import environment_from_dockerfile
 from datumkit.model.datumdir import DiskFiles, load_source
+from helpers.repo import CliRun
 
 SHA = "e381612f0c6c0bb11edf17545e6a4ae08240de09"
 

@@ -14,7 +14,7 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from datumkit.cli.mcp import END_TASK, START_TASK
-from test_capture_workspace import run_git, write
+from helpers.workspace import run_git, write
 
 Snapshot = Callable[[Path], dict[str, tuple[bytes, int]]]
 Call = tuple[str, dict[str, Any]]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from conftest import BANKING77, BANKING77_BASELINE, BANKING77_URL, CliRun, git, write_pyproject
-from dockersim import SimulatedBuild
+from helpers.dockersim import SimulatedBuild
+from helpers.repo import BANKING77, BANKING77_BASELINE, BANKING77_URL, CliRun, git, write_pyproject
 
 DATUM = "datums/banking77"
 FIRST_COMMIT = "603446e78ae753f00814098e19b8103755ba7431"

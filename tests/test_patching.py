@@ -35,7 +35,7 @@ from datumkit.git.apply import (
 )
 from datumkit.git.patchparse import NO_NEWLINE_MARKER
 from datumkit.git.tree import hash_object
-from gitrepo_fixtures import EXECUTABLE, SYMLINK, File, GitRepo, git, snapshot
+from helpers.gitrepo import EXECUTABLE, SYMLINK, File, GitRepo, git, snapshot
 
 # --------------------------------------------------------------------------- fixture content
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BANKING77, BANKING77_URL, REPO_ROOT, git, write_pyproject
+from helpers.repo import BANKING77, BANKING77_URL, REPO_ROOT, git, write_pyproject
 
 BIN = Path(sys.executable).parent
 PRE_COMMIT = BIN / "pre-commit"

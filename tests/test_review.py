@@ -12,10 +12,10 @@ from typing import Any
 import pygit2
 import pytest
 
-from conftest import git
-from reviewrepo import TEST_CALC, DatumRepo, default_spec, only_datum, set_path
+from helpers.repo import git
+from helpers.reviewrepo import TEST_CALC, DatumRepo, default_spec, only_datum, set_path
 
-pytest_plugins = ["review_fixtures"]  # the datum_repo and upstream fixtures
+pytest_plugins = ["helpers.review_fixtures"]  # the datum_repo and upstream fixtures
 
 
 def _base(repo: DatumRepo, *names: str) -> str:

@@ -9,21 +9,20 @@ BASE/HEAD placeholders before comparing; everything else (upstream SHAs, patched
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import git
 from datumkit.review.diff import DatumReview, Review, Revision
 from datumkit.review.render_markdown import MARKER, render
-from reviewrepo import DatumRepo, default_spec, set_path
+from helpers.golden import UPDATE
+from helpers.repo import git
+from helpers.reviewrepo import DatumRepo, default_spec, set_path
 
-pytest_plugins = ["review_fixtures"]  # the datum_repo and upstream fixtures
+pytest_plugins = ["helpers.review_fixtures"]  # the datum_repo and upstream fixtures
 
 GOLDEN = Path(__file__).parent / "golden" / "review"
-UPDATE = os.environ.get("DATUMKIT_UPDATE_GOLDEN") == "1"
 
 
 def _placeholders(text: str, base: str, head: str) -> str:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliRun
 from datumkit.errors import DatumError
 from datumkit.model.fieldpath import format_field_path, parse_field_path
 from datumkit.model.yamlio import YamlSyntaxError, load_roundtrip, set_field
+from helpers.repo import CliRun
 
 NEW_SHA = "603446e78ae753f00814098e19b8103755ba7431"
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CliRun, git
 from datumkit.checks import Project
 from datumkit.checks.runner import check_many
 from datumkit.cli.progress import CheckProgress
 from datumkit.errors import UsageProblem
 from datumkit.model.selection import datums_of_paths, in_shard, parse_shard, shard
+from helpers.repo import CliRun, git
 
 
 def clone_datum(project: Path, run_cli: CliRun, name: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import CliRun
+from helpers.repo import CliRun
 
 DATUM = "datums/banking77"
 KEY = "AKIA" + "ZQ3DRPXNV7K2HM5T"  # split so this file itself is not a finding

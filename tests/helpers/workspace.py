@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pygit2
 
-from conftest import git
 from datumkit.git.apply import PatchResult
 from datumkit.git.tree import iter_tree_files
+from helpers.repo import git
 
 BINARY_V1 = bytes(range(256)) * 4
 BINARY_V2 = bytes(reversed(range(256))) * 4 + b"\0tail"

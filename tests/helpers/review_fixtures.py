@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewrepo import DatumRepo, Upstream, build_upstream, new_datum_repo
+from helpers.reviewrepo import DatumRepo, Upstream, build_upstream, new_datum_repo
 
 
 @pytest.fixture(scope="session")

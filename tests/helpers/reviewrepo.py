@@ -18,7 +18,6 @@ from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
-from conftest import git, write_pyproject
 from datumkit.cli.main import cli
 from datumkit.generate import render_all
 from datumkit.generate.lock import render_lock
@@ -26,6 +25,7 @@ from datumkit.generate.writer import write_outputs
 from datumkit.git.mirrors import MirrorLocator
 from datumkit.model.applied import apply_datum_patch
 from datumkit.model.datumdir import DiskFiles, load_source
+from helpers.repo import git, write_pyproject
 
 UPSTREAM_URL = "https://example.invalid/review/calc.git"
 

@@ -1,0 +1,43 @@
+"""Where things are, and the one way tests run git: fixed identity and dates, no user config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLES = REPO_ROOT / "examples"
+BANKING77 = REPO_ROOT / "datums" / "banking77"
+BANKING77_URL = "https://example.invalid/datumkit/banking77-upstream.git"
+BANKING77_BASELINE = "e381612f0c6c0bb11edf17545e6a4ae08240de09"
+
+CliRun = Callable[..., Result]
+
+
+def write_pyproject(root: Path, mirrors: dict[str, Path]) -> None:
+    lines = ["[tool.datumkit.mirrors]"]
+    lines += [f'"{url}" = "{path}"' for url, path in mirrors.items()]
+    (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git with a fixed identity and dates; return stdout."""
+    full_env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": "2024-02-01T00:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2024-02-01T00:00:00+00:00",
+        **(env or {}),
+    }
+    result = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false", *args],
+        cwd=cwd,
+        env=full_env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
