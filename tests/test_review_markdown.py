@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from datumkit.review.diff import DatumReview, Review, Revision
 from datumkit.review.render_markdown import MARKER, render
+from datumkit.review.results import DatumReview, Review, Revision
 from helpers.golden import UPDATE
 from helpers.repo import git
 from helpers.reviewrepo import DatumRepo, default_spec, set_path

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pygit2
 
-from datumkit.review.diff import LockState, lock_state, similarity
+from datumkit.review.compare import lock_state
 from datumkit.review.fields import field_changes, rubric_changes, text_diff
 from datumkit.review.gitfiles import GitFiles
 from datumkit.review.interdiff import body_diff, interdiff, patch_stats
+from datumkit.review.renames import similarity
+from datumkit.review.results import LockState
 
 
 def _patch(*sections: str) -> bytes:

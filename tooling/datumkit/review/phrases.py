@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from datumkit.review.diff import DatumReview, LockChange, LockState, Review
 from datumkit.review.interdiff import FileInterdiff, HunkChange, PatchDiff, PatchStats
+from datumkit.review.results import DatumReview, LockChange, LockState, Review
 from datumkit.review.upstream import BaselineMove
 
 #: Hunk bodies longer than this are cut in human-readable output (JSON keeps everything).

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from datumkit.review.diff import DatumReview, LockState, Review
 from datumkit.review.interdiff import FileInterdiff, PatchDiff, PatchStats
+from datumkit.review.results import DatumReview, LockState, Review
 
 #: bumped when the JSON shape changes incompatibly (README, "Reviewing a datum PR").
 REVIEW_FORMAT_VERSION = 1

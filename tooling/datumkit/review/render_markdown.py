@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 
 from datumkit.review import phrases
-from datumkit.review.diff import DatumReview, Review
 from datumkit.review.interdiff import PatchDiff
+from datumkit.review.results import DatumReview, Review
 
 #: The hidden first line that identifies the review comment on a pull request.
 MARKER = "<!-- datum-review -->"

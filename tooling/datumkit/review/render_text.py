@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from datumkit.review import phrases
-from datumkit.review.diff import DatumReview, Review
 from datumkit.review.fields import FieldChange
 from datumkit.review.interdiff import PatchDiff
+from datumkit.review.results import DatumReview, Review
 
 Paint = Callable[..., str]
 _INDENT = "  "

@@ -3,8 +3,7 @@
 For every datum directory that differs between BASE and HEAD (and no other: cost follows the
 change, not the repository), this module loads both sides from git objects and says:
 
-* added, removed, renamed (a removed and an added directory whose datum.yaml and diff.patch are
-  mostly the same lines) or modified;
+* added, removed, renamed (:mod:`.renames`) or modified;
 * each changed datum.yaml field, old -> new (:mod:`.fields`), and the rubrics added, removed and
   reweighted with the weight sums;
 * how far the baseline moved, and whether diff.patch still applies there (:mod:`.upstream`);
@@ -18,8 +17,6 @@ Problems at HEAD that must stop a merge are collected in :attr:`DatumReview.bloc
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -42,158 +39,31 @@ from datumkit.model.datumdir import (
 from datumkit.model.yamlio import load_roundtrip, to_plain
 from datumkit.review.fields import (
     FieldChange,
-    RubricChanges,
     field_changes,
     rubric_changes,
 )
 from datumkit.review.gitfiles import GitFiles, Snapshot, TreeSnapshot, changed_datum_names
 from datumkit.review.interdiff import PatchDiff, interdiff, patch_stats
+from datumkit.review.renames import find_renames
+from datumkit.review.results import (
+    DatumReview,
+    FileStatus,
+    GeneratedIssue,
+    GeneratedKind,
+    GeneratedReview,
+    LockChange,
+    LockState,
+    Review,
+    Revision,
+    Status,
+)
 from datumkit.review.upstream import (
     ApplyCheck,
-    ApplyStatus,
     BaselineMove,
     Mirrors,
     baseline_move,
     check_applies,
 )
-
-Status = Literal["added", "removed", "renamed", "modified"]
-GeneratedKind = Literal["hand-edited", "stale", "missing", "not-generated"]
-
-#: A removed and an added datum are one renamed datum at this similarity (percent) or more.
-RENAME_THRESHOLD = 50
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One side of the review as the user named it, and the commit it is (None: the index)."""
-
-    label: str
-    commit: str | None
-
-
-@dataclass(frozen=True)
-class GeneratedIssue:
-    """A GENERATED file at HEAD that is not what generation writes.
-
-    ``kind``: "hand-edited" (changed in the range, but not to what generation writes), "stale"
-    (not changed in the range although its source did, or already out of sync at BASE),
-    "missing", or "not-generated" (a file in overlay_files/ that no generator writes).
-    """
-
-    path: str
-    kind: GeneratedKind
-    detail: str | None = None
-
-
-@dataclass(frozen=True)
-class GeneratedReview:
-    """GENERATED files: regenerated in the range (nothing to read) and problems at HEAD."""
-
-    regenerated: tuple[str, ...]
-    issues: tuple[GeneratedIssue, ...]
-
-
-@dataclass(frozen=True)
-class LockState:
-    """datum.lock on one side: whether there is one, and the patched tree id it records."""
-
-    present: bool
-    patched_tree: str | None
-
-
-@dataclass(frozen=True)
-class LockChange:
-    """datum.lock before and after (None: the datum does not exist on that side)."""
-
-    before: LockState | None
-    after: LockState | None
-
-
-@dataclass(frozen=True)
-class FileStatus:
-    """Another SOURCE file of the datum (notes.md, trace/...) that changed."""
-
-    path: str
-    status: Literal["added", "removed", "modified"]
-
-
-@dataclass(frozen=True)
-class DatumReview:
-    """Everything that changed in one datum between BASE and HEAD."""
-
-    #: the name at HEAD (at BASE for a removed datum)
-    name: str
-    status: Status
-    #: the name at BASE of a renamed datum
-    old_name: str | None = None
-    #: how alike the renamed directories are, in percent
-    similarity: int | None = None
-    title: str | None = None
-    #: the baseline at HEAD (at BASE for a removed datum), when datum.yaml states one
-    baseline_sha: str | None = None
-    fields: tuple[FieldChange, ...] = ()
-    rubrics: RubricChanges | None = None
-    baseline: BaselineMove | None = None
-    patch: PatchDiff | None = None
-    applies: ApplyCheck | None = None
-    #: the apply status at BASE, looked up only when the patch fails at HEAD
-    applied_at_base: ApplyStatus | None = None
-    generated: GeneratedReview | None = None
-    lock: LockChange | None = None
-    files: tuple[FileStatus, ...] = ()
-    #: why the datum is invalid at HEAD, one line each
-    invalid: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    @property
-    def directory(self) -> str:
-        return f"{DATUMS_DIR}/{self.name}"
-
-    @property
-    def blocking(self) -> tuple[str, ...]:
-        """Problems at HEAD that should stop a merge, one line each."""
-        problems = list(self.invalid)
-        if self.applies is not None and self.applies.status == "fails":
-            problems.append(f"{self.directory}/{PATCH_FILE}: {apply_failure(self)}")
-        if self.generated is not None:
-            problems += [
-                f"{self.directory}/{i.path}: {i.kind}" + (f": {i.detail}" if i.detail else "")
-                for i in self.generated.issues
-            ]
-        return tuple(problems)
-
-
-def apply_failure(review: DatumReview) -> str:
-    """'no longer applies at <sha>: <file>: <hunk>: <why>' (or 'does not apply' when it
-    did not apply at BASE either)."""
-    check = review.applies
-    assert check is not None
-    verb = "still does not apply" if review.applied_at_base == "fails" else "no longer applies"
-    where = ": ".join(p for p in (check.file, check.hunk) if p)
-    text = f"{verb} at baseline {check.baseline[:12]}"
-    why = (check.message or "").removeprefix("does not apply: ")
-    return f"{text}: {where}: {why}" if where else f"{text}: {why}"
-
-
-@dataclass(frozen=True)
-class Review:
-    """The review of a range: both sides and every datum that changed, by name."""
-
-    base: Revision
-    head: Revision
-    spec: str
-    datums: tuple[DatumReview, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.blocking for d in self.datums)
-
-    def counts(self) -> dict[str, int]:
-        """How many datums were added, removed, renamed and modified."""
-        found = Counter(d.status for d in self.datums)
-        return {s: found[s] for s in ("added", "removed", "renamed", "modified")}
-
 
 # --- one side of a datum -----------------------------------------------------------------------
 
@@ -240,66 +110,6 @@ def _load(name: str, files: GitFiles) -> _Side:
 def _side(snapshot: Snapshot, name: str) -> _Side | None:
     files = snapshot.files(name)
     return None if files is None or not files.blobs else _load(name, files)
-
-
-# --- renames -----------------------------------------------------------------------------------
-
-
-def _yaml_lines(files: GitFiles) -> Counter[bytes]:
-    """datum.yaml lines that carry a value (not bare keys, comments or blank lines)."""
-    lines = (line.strip() for line in (files.read(DATUM_YAML) or b"").splitlines())
-    return Counter(s for s in lines if s and not s.startswith(b"#") and not s.endswith(b":"))
-
-
-def _patch_lines(files: GitFiles) -> Counter[bytes]:
-    """The changed lines of diff.patch (not its context, which is the upstream's code)."""
-    lines = (files.read(PATCH_FILE) or b"").splitlines()
-    return Counter(
-        s for s in lines if s[:1] in (b"+", b"-") and not s.startswith((b"+++ ", b"--- "))
-    )
-
-
-def _share(a: Counter[bytes], b: Counter[bytes]) -> int:
-    total = sum(a.values()) + sum(b.values())
-    return 100 if total == 0 else math.floor(200 * sum((a & b).values()) / total)
-
-
-_Fingerprint = tuple[Counter[bytes], Counter[bytes]]
-
-
-def _fingerprint(files: GitFiles) -> _Fingerprint:
-    return _yaml_lines(files), _patch_lines(files)
-
-
-def _alike(old: _Fingerprint, new: _Fingerprint) -> int:
-    return min(_share(old[0], new[0]), _share(old[1], new[1]))
-
-
-def similarity(old: GitFiles, new: GitFiles) -> int:
-    """How alike two datum directories are, in percent, scored like git scores a renamed file:
-    the share of lines both have. datum.yaml and diff.patch must *both* be alike (the lower
-    score counts): datums made from one template share most of their YAML, and datums of one
-    upstream may share patch lines, but a renamed datum keeps both."""
-    return _alike(_fingerprint(old), _fingerprint(new))
-
-
-def _renames(base: dict[str, _Side], head: dict[str, _Side]) -> dict[str, tuple[str, int]]:
-    """new name -> (old name, similarity) for removed/added pairs that are one datum renamed."""
-    before = {name: _fingerprint(side.files) for name, side in base.items()}
-    after = {name: _fingerprint(side.files) for name, side in head.items()}
-    scored = [
-        (_alike(old, new), old_name, new_name)
-        for old_name, old in before.items()
-        for new_name, new in after.items()
-    ]
-    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
-    found: dict[str, tuple[str, int]] = {}
-    taken: set[str] = set()
-    for score, old_name, new_name in scored:
-        if score >= RENAME_THRESHOLD and old_name not in taken and new_name not in found:
-            found[new_name] = (old_name, score)
-            taken.add(old_name)
-    return found
 
 
 # --- one datum ---------------------------------------------------------------------------------
@@ -486,7 +296,9 @@ def review_range(base: TreeSnapshot, head: Snapshot, mirrors: Mirrors, *, spec: 
             after[name] = new
     removed = {n: s for n, s in before.items() if n not in after}
     added = {n: s for n, s in after.items() if n not in before}
-    renames = _renames(removed, added)
+    renames = find_renames(
+        {n: s.files for n, s in removed.items()}, {n: s.files for n, s in added.items()}
+    )
     renamed_old = {old for old, _ in renames.values()}
     reviews = []
     for name in sorted(before.keys() | after.keys()):
