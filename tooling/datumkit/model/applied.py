@@ -20,8 +20,11 @@ from datumkit.model.datumdir import PATCH_FILE, DatumSource
 _open_mirrors: dict[Path, pygit2.Repository] = {}
 
 
-def _mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
-    """One open repository per mirror and process: 2,000 datums of one upstream share it."""
+def cached_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
+    """One open repository per mirror and process: 2,000 datums of one upstream share it.
+
+    Checks, generation, materialize and review all open mirrors through here, so a process
+    never holds two handles (and two object caches) on one mirror."""
     path = locator.path_for(git_url)
     if path not in _open_mirrors:
         _open_mirrors[path] = open_mirror(locator, git_url)
@@ -40,7 +43,7 @@ def datum_mirror(source: DatumSource, locator: MirrorLocator) -> pygit2.Reposito
     """The mirror holding the datum's baseline commit; MirrorMissing/CommitMissing otherwise."""
     repo = source.datum.repo
     try:
-        mirror = _mirror(locator, repo.git_url)
+        mirror = cached_mirror(locator, repo.git_url)
         resolve_commit(mirror, repo.start_commit_sha, repo.git_url)
     except SourceError as error:
         if error.file is None:

@@ -10,7 +10,13 @@ import json
 from typing import Any
 
 from datumkit.review.interdiff import FileInterdiff, HunkChange, PatchDiff, PatchStats
-from datumkit.review.results import DatumReview, LockChange, LockState, Review
+from datumkit.review.results import (
+    DatumReview,
+    LockChange,
+    LockState,
+    Review,
+    apply_failure_verb,
+)
 from datumkit.review.upstream import BaselineMove
 
 #: Hunk bodies longer than this are cut in human-readable output (JSON keeps everything).
@@ -95,9 +101,10 @@ def applies(review: DatumReview) -> str:
     if check.status == "applies":
         return f"applies at {short(check.baseline)} (patched tree {short(check.patched_tree)})"
     if check.status == "fails":  # the whole message is among the blocking problems
-        verb = "still fails" if review.applied_at_base == "fails" else "no longer applies"
         where = " ".join(p for p in (check.file, check.hunk) if p)
-        return f"{verb} at {short(check.baseline)}" + (f": {where}" if where else "")
+        return f"{apply_failure_verb(review)} at {short(check.baseline)}" + (
+            f": {where}" if where else ""
+        )
     return f"not checked: {check.message}"
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 
 from datumkit.review import phrases
 from datumkit.review.interdiff import PatchDiff
-from datumkit.review.results import DatumReview, Review
+from datumkit.review.results import DatumReview, Review, apply_failure_verb
 
 #: The hidden first line that identifies the review comment on a pull request.
 MARKER = "<!-- datum-review -->"
@@ -67,9 +67,7 @@ def _applies_cell(review: DatumReview) -> str:
     if check.status == "applies":
         return f"{_OK} applies"
     if check.status == "fails":
-        return f"{_BAD} " + (
-            "still fails" if review.applied_at_base == "fails" else "no longer applies"
-        )
+        return f"{_BAD} {apply_failure_verb(review)}"
     return f"{_WARN} not checked"
 
 

@@ -126,14 +126,18 @@ class DatumReview:
         return tuple(problems)
 
 
+def apply_failure_verb(review: DatumReview) -> str:
+    """The one wording of a patch that fails at HEAD: a regression, or a failure BASE had too."""
+    return "still does not apply" if review.applied_at_base == "fails" else "no longer applies"
+
+
 def apply_failure(review: DatumReview) -> str:
     """'no longer applies at <sha>: <file>: <hunk>: <why>' (or 'does not apply' when it
     did not apply at BASE either)."""
     check = review.applies
     assert check is not None
-    verb = "still does not apply" if review.applied_at_base == "fails" else "no longer applies"
     where = ": ".join(p for p in (check.file, check.hunk) if p)
-    text = f"{verb} at baseline {check.baseline[:12]}"
+    text = f"{apply_failure_verb(review)} at baseline {check.baseline[:12]}"
     why = (check.message or "").removeprefix("does not apply: ")
     return f"{text}: {where}: {why}" if where else f"{text}: {why}"
 

@@ -15,8 +15,8 @@ import pygit2
 
 from datumkit.errors import DatumError
 from datumkit.git.apply import PatchAlreadyApplied, PatchDoesNotApply, PatchResult
-from datumkit.git.mirrors import MirrorLocator, SourceError, open_mirror, resolve_commit
-from datumkit.model.applied import apply_datum_patch
+from datumkit.git.mirrors import MirrorLocator, SourceError, resolve_commit
+from datumkit.model.applied import apply_datum_patch, cached_mirror
 from datumkit.model.datumdir import DatumSource
 
 
@@ -31,7 +31,7 @@ class Mirrors:
         """The mirror of `git_url`, or the error that says why there is none."""
         if git_url not in self._opened:
             try:
-                self._opened[git_url] = open_mirror(self.locator, git_url)
+                self._opened[git_url] = cached_mirror(self.locator, git_url)
             except DatumError as error:
                 self._opened[git_url] = error
         return self._opened[git_url]
