@@ -17,6 +17,7 @@ from helpers.repo import (
     CliRun,
     write_pyproject,
 )
+from helpers.snapshot import snapshot as take_snapshot
 
 sys.path.insert(0, str(EXAMPLES))
 
@@ -71,17 +72,9 @@ def run_cli(project: Path) -> CliRun:
 
 
 @pytest.fixture
-def snapshot() -> Callable[[Path], dict[str, tuple[bytes, int]]]:
+def snapshot() -> Callable[[Path], dict[str, str]]:
     """Every file under a directory with its bytes and mode: proves 'nothing was touched'."""
-
-    def take(directory: Path) -> dict[str, tuple[bytes, int]]:
-        return {
-            path.relative_to(directory).as_posix(): (path.read_bytes(), path.stat().st_mode)
-            for path in sorted(directory.rglob("*"))
-            if path.is_file()
-        }
-
-    return take
+    return take_snapshot
 
 
 @pytest.fixture

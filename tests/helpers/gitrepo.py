@@ -7,13 +7,15 @@ identity and clock: the same test run twice makes the same SHAs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.repo import run_git
+from helpers.snapshot import snapshot
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Fixture Author",
@@ -48,13 +50,7 @@ def git(
     cwd: Path, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
 ) -> bytes:
     """Run git in ``cwd`` with the fixture identity; return stdout, raise on failure."""
-    full_env = {**os.environ, **GIT_ENV, **(env or {})}
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True, check=False
-    )
-    if done.returncode:
-        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr.decode()}")
-    return done.stdout
+    return run_git(cwd, *args, input=input, env={**GIT_ENV, **(env or {})})
 
 
 class GitRepo:
@@ -122,18 +118,4 @@ class GitRepo:
         return destination
 
 
-def snapshot(root: Path) -> dict[str, str]:
-    """Every path under ``root`` with a digest of its content (directories included).
-
-    Two equal snapshots mean nothing was written, created or removed, lock files included.
-    """
-    found: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        if path.is_symlink():
-            found[rel] = "link:" + os.readlink(path)
-        elif path.is_dir():
-            found[rel] = "dir"
-        else:
-            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return found
+__all__ = ["GIT_ENV", "File", "GitRepo", "git", "snapshot"]

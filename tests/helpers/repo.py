@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from click.testing import Result
@@ -24,20 +24,29 @@ def write_pyproject(root: Path, mirrors: dict[str, Path]) -> None:
     (root / "pyproject.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run git with a fixed identity and dates; return stdout."""
-    full_env = {
-        **os.environ,
-        "GIT_AUTHOR_DATE": "2024-02-01T00:00:00+00:00",
-        "GIT_COMMITTER_DATE": "2024-02-01T00:00:00+00:00",
-        **(env or {}),
-    }
-    result = subprocess.run(
+def run_git(
+    cwd: Path, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """The one way tests run git: no user or system config, `env` on top of the process's;
+    a failure raises with git's own message. Returns stdout as bytes."""
+    full_env = {**os.environ, **(env or {})}
+    done = subprocess.run(
         ["git", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false", *args],
         cwd=cwd,
+        input=input,
         env=full_env,
-        check=True,
         capture_output=True,
-        text=True,
+        check=False,
     )
-    return result.stdout
+    if done.returncode:
+        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr.decode()}")
+    return done.stdout
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git with fixed dates (identity from the test environment); return stdout as text."""
+    dates = {
+        "GIT_AUTHOR_DATE": "2024-02-01T00:00:00+00:00",
+        "GIT_COMMITTER_DATE": "2024-02-01T00:00:00+00:00",
+    }
+    return run_git(cwd, *args, env={**dates, **(env or {})}).decode()

@@ -249,7 +249,9 @@ def _snapshot_and_diff(root: Path, baseline_sha: str) -> tuple[str, bytes]:
         scratch_index = scratch / "index"
         if Path(index).is_file():
             # A copy keeps what is staged (even force-added ignored files) as git add's start.
-            shutil.copyfile(index, scratch_index)
+            # copy2 keeps the mtime: entries git wrote in the same second as the index stay
+            # "racily clean" and are re-read, as in the real repository.
+            shutil.copy2(index, scratch_index)
         env = {
             "GIT_INDEX_FILE": str(scratch_index),
             "GIT_OBJECT_DIRECTORY": str(scratch / "objects"),
