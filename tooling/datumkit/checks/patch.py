@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from datumkit.checks.findings import Finding
-from datumkit.checks.generated import first_difference
 from datumkit.errors import DatumError
+from datumkit.generate.drift import first_difference
 from datumkit.generate.lock import render_lock
 from datumkit.git.apply import FileChange
 from datumkit.git.materialize import in_sparse_checkout

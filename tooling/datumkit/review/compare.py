@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from datumkit.checks.generated import first_difference
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
+from datumkit.generate.drift import generated_drift
 from datumkit.generate.lock import parse_lock, render_lock
 from datumkit.git.apply import PatchResult
 from datumkit.model.datum import DatumInvalid, validate_datum
@@ -128,22 +128,20 @@ def lock_state(data: bytes | None) -> LockState:
 
 def _generated(base: _Side | None, head: _Side, expected: dict[str, bytes]) -> GeneratedReview:
     """Compare HEAD's GENERATED files with what generation writes from HEAD's datum.yaml."""
-    regenerated: list[str] = []
     issues: list[GeneratedIssue] = []
-    for path, content in expected.items():
-        now, before = _blob(head, path), _blob(base, path)
-        actual = head.read(path)
-        if actual is None:
-            issues.append(GeneratedIssue(path, "missing", "generation writes it"))
-        elif actual == content:
-            if now != before:
-                regenerated.append(path)
+    for drift in generated_drift(expected, head.files):
+        if drift.kind == "missing":
+            issues.append(GeneratedIssue(drift.path, "missing", "generation writes it"))
+        elif drift.kind == "differs":
+            stale = _blob(head, drift.path) == _blob(base, drift.path)
+            kind: GeneratedKind = "stale" if stale else "hand-edited"
+            issues.append(GeneratedIssue(drift.path, kind, drift.detail))
         else:
-            kind: GeneratedKind = "stale" if now == before else "hand-edited"
-            issues.append(GeneratedIssue(path, kind, first_difference(content, actual)))
-    for path in head.files.list(f"{OVERLAY_DIR}/"):
-        if path not in expected:
-            issues.append(GeneratedIssue(path, "not-generated", "no generator writes it"))
+            issues.append(GeneratedIssue(drift.path, "not-generated", "no generator writes it"))
+    drifted = {issue.path for issue in issues}
+    regenerated = [
+        path for path in expected if path not in drifted and _blob(head, path) != _blob(base, path)
+    ]
     return GeneratedReview(tuple(sorted(regenerated)), tuple(issues))
 
 
