@@ -137,10 +137,6 @@ def _body(hunk: ParsedHunk) -> tuple[str, ...]:
     return tuple(_text(line) for line in hunk.lines)
 
 
-def _shown(hunk: ParsedHunk) -> tuple[str, ...]:
-    return (hunk.header, *_body(hunk))
-
-
 def body_diff(old: Sequence[str], new: Sequence[str], *, context: int = 3) -> tuple[str, ...]:
     """A diff of two hunk bodies: each line marked ' ', '-' or '+', far context elided."""
     lines: list[str] = []
