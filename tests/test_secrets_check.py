@@ -47,7 +47,12 @@ def test_credential_in_a_trace_names_file_and_line_never_the_secret(
 def test_only_added_patch_lines_count(project: Path, run_cli: CliRun) -> None:
     patch = project / DATUM / "diff.patch"
     text = patch.read_text()
-    removed = text.replace(" from __future__ import annotations\n", f"-token = '{KEY}'\n", 1)
+    # the context line becomes a removed and an added line: the hunk's counts stay right
+    removed = text.replace(
+        " from __future__ import annotations\n",
+        f"-token = '{KEY}'\n+from __future__ import annotations\n",
+        1,
+    )
     patch.write_text(removed)
     assert "AWS" not in run_cli("check", "banking77", "--only", "secrets").output
     added = text.replace(" from __future__ import annotations\n", f"+token = '{KEY}'\n", 1)

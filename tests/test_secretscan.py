@@ -9,16 +9,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from datumkit.cli.main import cli
-from datumkit.secrets.scan import (
-    AllowlistInvalid,
-    SecretHit,
-    hash_secret,
-    load_allowlist,
-    placeholder,
-    redact,
-    scan_bytes,
-    scan_patch,
-)
+from datumkit.secrets.allowlist import AllowlistInvalid, load_allowlist
+from datumkit.secrets.redact import placeholder, redact
+from datumkit.secrets.scan import SecretHit, hash_secret, scan_bytes, scan_patch
+from helpers.binarypatch import new_binary_file
 
 # Fake credentials, assembled at run time so this file does not look like it holds any.
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
@@ -131,15 +125,7 @@ def patch_with(added: list[str], removed: list[str] | None = None) -> bytes:
         " context = 1",
         *(f"-{line}" for line in removed),
         *(f"+{line}" for line in added),
-        "diff --git a/blob.bin b/blob.bin",
-        f"index {SHA}..{OTHER_SHA} 100644",
-        "GIT binary patch",
-        "literal 12",
-        "TcmZQzWMXDvWn<^y<l^Sx<>MC+6cQE@6%&_`l#-T_m6KOcR8m$^Ra4i{)Y8_`)zddH",
-        "",
-        "literal 0",
-        "HcmV?d00001",
-        "",
+        *new_binary_file("blob.bin", bytes(range(12))),
     ]
     return ("\n".join(lines) + "\n").encode()
 

@@ -13,35 +13,48 @@ from collections.abc import Iterable, Iterator
 from datumkit.checks.findings import Finding
 from datumkit.model.datumdir import GENERATED_FILES, OVERLAY_DIR, PATCH_FILE, DatumDirectory
 from datumkit.model.project import Project
-from datumkit.secrets.scan import (
+from datumkit.secrets.allowlist import (
     ALLOWLIST_FILE,
     AllowlistInvalid,
-    SecretHit,
     allowlist_entry,
     load_allowlist,
-    scan_bytes,
-    scan_patch,
 )
+from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
 
 NAME = "secrets"
 
 
-def _scanned_files(source: DatumDirectory) -> Iterator[str]:
-    for relative in source.files.list():
-        generated = relative in GENERATED_FILES or relative.startswith(f"{OVERLAY_DIR}/")
-        if not generated and relative != ALLOWLIST_FILE:
-            yield relative
+def is_scanned(relative: str) -> bool:
+    """Whether a datum's file is scanned: every file but GENERATED ones and the allowlist."""
+    generated = relative in GENERATED_FILES or relative.startswith(f"{OVERLAY_DIR}/")
+    return not generated and relative != ALLOWLIST_FILE
 
 
-def _hits(source: DatumDirectory) -> Iterator[tuple[str, SecretHit]]:
-    for relative in _scanned_files(source):
-        content = source.read(relative)
-        if content is None:
+def scan_datum_files(
+    files: Iterable[tuple[str, bytes]], *, display_dir: str
+) -> list[tuple[str, SecretHit]]:
+    """(relative path, hit) for every credential in a datum's files, given as (path, bytes).
+
+    The one scan of "what a datum ships", used by this check on a datum in the working tree or
+    in git objects and by capture and bundle on what is about to become one. The patch is read
+    as a patch (added lines, binary literals, everything but the baseline's lines); every other
+    file is scanned whole. Files :func:`is_scanned` rejects are skipped.
+    """
+    hits: list[tuple[str, SecretHit]] = []
+    for relative, content in files:
+        if not is_scanned(relative):
             continue
-        display = source.display(relative)
+        display = f"{display_dir}/{relative}"
         scan = scan_patch if relative == PATCH_FILE else scan_bytes
-        for hit in scan(content, display_path=display):
-            yield relative, hit
+        hits += [(relative, hit) for hit in scan(content, display_path=display)]
+    return hits
+
+
+def _datum_files(source: DatumDirectory) -> Iterator[tuple[str, bytes]]:
+    for relative in source.files.list():
+        content = source.read(relative) if is_scanned(relative) else None
+        if content is not None:
+            yield relative, content
 
 
 def run(source: DatumDirectory, context: Project) -> Iterable[Finding]:
@@ -52,7 +65,7 @@ def run(source: DatumDirectory, context: Project) -> Iterable[Finding]:
         for error in invalid.errors:
             yield Finding.from_error(NAME, source.name, error, allowlist_path)
         return
-    hits = list(_hits(source))
+    hits = scan_datum_files(_datum_files(source), display_dir=source.directory)
     for relative, hit in hits:
         if allowlist.allows(hit):
             continue

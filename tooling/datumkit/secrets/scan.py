@@ -13,10 +13,8 @@ the inline pragma ``pragma: allowlist secret``; its verification (asking the ser
 credential is live) stays off, so scanning never touches the network. Strings inside a ``.json``
 file are also scanned decoded: escaping hides ``password = "..."`` in a trace otherwise.
 
-Reviewed exceptions live in ``datums/<name>/secrets.allowlist``, one per line::
-
-    # <hashed_secret> <file relative to the datum> # reason (required)
-    25910f981e85ca04baf359199dd0bd4a3ae738b6 diff.patch # AWS's documented example key, in a test
+Reviewed exceptions are :mod:`datumkit.secrets.allowlist`'s; replacing what is found is
+:mod:`datumkit.secrets.redact`'s.
 
 Where a detect-secrets plugin reports only a fragment of a credential (the GitHub plugin reports
 the ``ghp`` prefix, the JWT plugin drops the signature, the private-key plugin reports the
@@ -30,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -43,7 +40,8 @@ from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
 from detect_secrets.settings import get_plugins, transient_settings
 
-from datumkit.errors import DatumError, DatumErrors
+from datumkit.git.errors import PatchError
+from datumkit.git.patchparse import parse_patch
 
 #: detect-secrets plugins that run (class names). The entropy and IP detectors stay off: see the
 #: module docstring.
@@ -87,7 +85,6 @@ FILTERS = (
     "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
 )
 
-ALLOWLIST_FILE = "secrets.allowlist"
 PRIVATE_KEY = "Private Key"
 #: kinds whose plugin reports only the start of the credential, and the whole credential's form
 _WHOLE_TOKEN = {
@@ -100,7 +97,6 @@ _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _UNESCAPED_QUOTE = re.compile(r'(?<!\\)"')
 #: a line inside a PEM block: base64 data, or a header such as ``Proc-Type: 4,ENCRYPTED``
 _PEM_BODY = re.compile(r"^(?:[A-Za-z0-9+/=]{1,128}|[A-Za-z-]+: .*)$")
-_SHA1_HEX = re.compile(r"^[0-9a-f]{40}$")
 #: the keyword plugin's keywords: every one of its regexes requires one of them
 _KEYWORDS = re.compile("|".join(DENYLIST), re.IGNORECASE)
 #: characters json.dumps escapes, which hide credentials from a scan of the raw JSON text
@@ -273,47 +269,57 @@ def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
         return []
     patch_lines = text.split("\n")
     found: list[LocatedSecret] = []
-    for path, line_indexes in _added_lines(patch_lines):
-        payloads = [patch_lines[index][1:] for index in line_indexes]
-        for located in _locate(payloads, scanned_as=path, display_path=display_path):
-            spans = tuple(Span(line_indexes[s.line], s.start + 1, s.end + 1) for s in located.spans)
-            hit = located.hit
-            line = line_indexes[hit.line - 1] + 1
-            found.append(
-                LocatedSecret(SecretHit(hit.file, line, hit.kind, hit.hashed, hit.secret), spans)
+    for region in _patch_regions(patch, len(patch_lines), display_path):
+        payloads = [patch_lines[index][region.skip :] for index in region.indexes]
+        for located in _locate(payloads, scanned_as=region.scanned_as, display_path=display_path):
+            spans = tuple(
+                Span(region.indexes[s.line], s.start + region.skip, s.end + region.skip)
+                for s in located.spans
             )
-    return sorted(found, key=_order)
+            line = region.indexes[located.hit.line - 1] + 1
+            found.append(LocatedSecret(replace(located.hit, line=line), spans))
+    return _merge(found)
 
 
-def _added_lines(lines: Sequence[str]) -> Iterator[tuple[str, list[int]]]:
-    """(path in the repository, indexes of its added lines) per file of a patch."""
-    path: str | None = None
-    added: list[int] = []
-    in_hunks = in_binary = False
-    for index, line in enumerate(lines):
-        if line.startswith("diff --git "):
-            if path is not None and added:
-                yield path, added
-            path, added, in_hunks, in_binary = _path_of(line), [], False, False
-        elif in_binary:
-            continue
-        elif line.startswith("GIT binary patch"):
-            in_binary = True
-        elif line.startswith("@@"):
-            in_hunks = True
-        elif not in_hunks and line.startswith("+++ "):
-            target = line[4:].split("\t")[0]
-            path = target[2:] if target.startswith("b/") else target
-        elif in_hunks and line.startswith("+"):
-            added.append(index)
-    if path is not None and added:
-        yield path, added
+@dataclass(frozen=True)
+class _Region:
+    """Lines of a patch scanned together: the name detect-secrets sees (its keyword rules
+    depend on the extension), their 0-based indexes, and how many leading characters to skip."""
+
+    scanned_as: str
+    indexes: list[int]
+    skip: int
 
 
-def _path_of(diff_header: str) -> str:
-    """The new path of a ``diff --git a/x b/y`` line (good enough to pick keyword rules)."""
-    _, _, new = diff_header.rpartition(" b/")
-    return new or diff_header
+def _patch_regions(patch: bytes, line_count: int, display_path: str) -> list[_Region]:
+    """What of a patch is scanned: every line except the baseline's (context and removed lines).
+
+    The patch is read by the git layer's parser (:func:`datumkit.git.patchparse.parse_patch`),
+    so "added line" means what ``git apply`` adds. Added lines are scanned per file, under that
+    file's name. Every other line (headers, text between file sections, a commit message, the
+    lines after a binary section) ships in the datum too, so it is scanned as well. A patch the
+    parser refuses still ships: then every line is scanned.
+    """
+    try:
+        parsed = parse_patch(patch)
+    except PatchError:
+        return [_Region(display_path, list(range(line_count)), 0)]
+    regions: list[_Region] = []
+    claimed: set[int] = set()
+    for parsed_file in parsed.files:
+        added: list[int] = []
+        for hunk in parsed_file.hunks:
+            claimed.add(hunk.patch_line - 1)
+            for offset, line in enumerate(hunk.lines):
+                index = hunk.patch_line + offset
+                claimed.add(index)
+                if line[:1] == b"+":
+                    added.append(index)
+        if added:
+            regions.append(_Region(parsed_file.path, added, 1))
+    rest = [index for index in range(line_count) if index not in claimed]
+    regions.append(_Region(display_path, rest, 0))
+    return regions
 
 
 def _locate(lines: list[str], *, scanned_as: str, display_path: str) -> list[LocatedSecret]:
@@ -450,156 +456,3 @@ def _private_key_spans(lines: Sequence[str], index: int, begin: re.Match[str]) -
             break
         spans.append(Span(following, indent, len(text.rstrip())))
     return tuple(spans[:1])
-
-
-# --- the allowlist ----------------------------------------------------------------------------
-
-_ENTRY = re.compile(r"^(?P<hashed>\S+)\s+(?P<file>.+?)\s+#\s*(?P<reason>.*?)\s*$")
-_ENTRY_WITHOUT_REASON = re.compile(r"^(?P<hashed>\S+)\s+(?P<file>[^#]+?)\s*#?\s*$")
-
-
-@dataclass(frozen=True)
-class AllowlistEntry:
-    """One reviewed exception: this hash, in this file, for this reason."""
-
-    hashed: str
-    file: str
-    reason: str
-    line: int
-
-
-class AllowlistInvalid(DatumErrors):
-    """Entries of a secrets.allowlist that cannot be read; ``errors`` holds one per line."""
-
-
-@dataclass(frozen=True)
-class Allowlist:
-    """Reviewed credentials that may stay; entries name files relative to the allowlist."""
-
-    entries: tuple[AllowlistEntry, ...] = ()
-    #: the directory (display path) the entries' files are relative to
-    base: str = ""
-
-    def allows(self, hit: SecretHit) -> bool:
-        """True when an entry names this hit's hash and file."""
-        return any(
-            entry.hashed == hit.hashed and self._display(entry.file) == hit.file
-            for entry in self.entries
-        )
-
-    def unused(self, hits: Sequence[SecretHit]) -> list[AllowlistEntry]:
-        """Entries that match none of `hits`: stale exceptions worth deleting."""
-        return [
-            entry
-            for entry in self.entries
-            if not any(
-                entry.hashed == hit.hashed and self._display(entry.file) == hit.file for hit in hits
-            )
-        ]
-
-    def _display(self, relative: str) -> str:
-        return posixpath.join(self.base, relative) if self.base else relative
-
-
-def load_allowlist(text: bytes | None, *, display_path: str) -> Allowlist:
-    """Parse a secrets.allowlist (None: no file, nothing allowed); AllowlistInvalid lists errors.
-
-    Lines are ``<hashed_secret> <relative file> # reason``; blank lines and lines starting with
-    '#' are comments. A reason is required: an exception nobody can explain is not reviewed.
-    """
-    base = posixpath.dirname(display_path)
-    if text is None:
-        return Allowlist((), base)
-    entries: list[AllowlistEntry] = []
-    errors: list[DatumError] = []
-    for number, raw in enumerate(text.decode("utf-8", "replace").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        problem = _entry_problem(line)
-        if problem is not None:
-            errors.append(
-                DatumError(
-                    problem[0], file=display_path, location=f"line {number}", hint=problem[1]
-                )
-            )
-            continue
-        match = _ENTRY.match(line)
-        assert match is not None  # _entry_problem accepted it
-        entries.append(AllowlistEntry(match["hashed"], match["file"], match["reason"], number))
-    if errors:
-        raise AllowlistInvalid(errors)
-    return Allowlist(tuple(entries), base)
-
-
-def _entry_problem(line: str) -> tuple[str, str] | None:
-    """(what is wrong, what to do) for an allowlist line, or None when it is a good entry."""
-    form = "write '<hashed_secret> <file> # reason'"
-    match = _ENTRY.match(line)
-    if match is None or not match["reason"]:
-        if _ENTRY_WITHOUT_REASON.match(line):
-            return "entry has no reason", "append ' # why this is not a real secret'"
-        return "not an allowlist entry", form
-    if not _SHA1_HEX.match(match["hashed"]):
-        return (
-            f"{match['hashed']!r} is not a hashed secret (40 lowercase hex characters)",
-            "copy the hash that the secret scan printed for this credential",
-        )
-    file = match["file"]
-    if file.startswith("/") or ".." in file.split("/"):
-        return f"{file!r} leaves the datum", "name the file relative to the datum directory"
-    return None
-
-
-def allowlist_entry(hit: SecretHit, relative_file: str, reason: str) -> str:
-    """The allowlist line that accepts `hit` (for messages telling people how to allow it)."""
-    return f"{hit.hashed} {relative_file} # {reason}"
-
-
-# --- redaction --------------------------------------------------------------------------------
-
-
-def placeholder(hit: SecretHit) -> str:
-    """What replaces a credential: its kind and the start of its hash, e.g.
-    ``<REDACTED:AWS Access Key:25910f98>``, so the same credential reads the same everywhere."""
-    return f"<REDACTED:{hit.kind}:{hit.hashed[:8]}>"
-
-
-def redact(
-    content: bytes, *, display_path: str, as_patch: bool = False
-) -> tuple[bytes, list[SecretHit]]:
-    """`content` with every credential replaced by its :func:`placeholder`, and the hits.
-
-    Lines stay lines (a multi-line private key leaves its lines empty), so a redacted patch
-    keeps its hunk counts. Bytes outside the credentials are kept exactly.
-    """
-    locate = locate_in_patch if as_patch else locate_in_bytes
-    found = locate(content, display_path=display_path)
-    if not found:
-        return content, []
-    text = decode(content)
-    assert text is not None  # binary content has no hits
-    lines = text.split("\n")
-    replacements: dict[int, list[tuple[int, int, str]]] = {}
-    for located in found:
-        for number, span in enumerate(located.spans):
-            marker = placeholder(located.hit) if number == 0 else ""
-            replacements.setdefault(span.line, []).append((span.start, span.end, marker))
-    for index, edits in replacements.items():
-        lines[index] = _apply_edits(lines[index], edits)
-    redacted = "\n".join(lines).encode("utf-8", "surrogateescape")
-    return redacted, [located.hit for located in found]
-
-
-def _apply_edits(line: str, edits: list[tuple[int, int, str]]) -> str:
-    """Replace spans of one line; overlapping spans (two plugins, one credential) merge."""
-    merged: list[tuple[int, int, str]] = []
-    for start, end, marker in sorted(edits):
-        if merged and start < merged[-1][1]:
-            last_start, last_end, last_marker = merged[-1]
-            merged[-1] = (last_start, max(end, last_end), last_marker or marker)
-        else:
-            merged.append((start, end, marker))
-    for start, end, marker in reversed(merged):
-        line = line[:start] + marker + line[end:]
-    return line

@@ -8,7 +8,7 @@ trace/ are taken along. Bundling adds what makes the result safe to commit:
 - the repository URL and branch come from repo_info.json when tb_meta.json lacks them;
 - the trace must have the seed's shape and stay under the size cap (:mod:`datumkit.session.traces`);
 - no credential may enter, unless ``secrets.allowlist`` names it with a reason
-  (:mod:`datumkit.secrets.scan`);
+  (:mod:`datumkit.secrets.allowlist`);
 - the datum is generated (datum.lock too: the patch must apply to the baseline in the mirror)
   and passes every check *before* it appears in ``datums/``: it is
   assembled in a staging directory next to its final place and renamed into place only when
@@ -43,12 +43,8 @@ from datumkit.model.datumdir import (
 from datumkit.model.fieldpath import format_field_path
 from datumkit.model.project import Project
 from datumkit.model.yamlio import load_roundtrip
-from datumkit.secrets.scan import (
-    ALLOWLIST_FILE,
-    SecretHit,
-    allowlist_entry,
-    load_allowlist,
-)
+from datumkit.secrets.allowlist import ALLOWLIST_FILE, allowlist_entry, load_allowlist
+from datumkit.secrets.scan import SecretHit
 from datumkit.session.capture import REPO_INFO, TODO, scan_created_files
 from datumkit.session.traces import TraceInvalid, trace_problems
 

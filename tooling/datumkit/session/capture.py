@@ -35,13 +35,14 @@ from urllib.parse import urlsplit, urlunsplit
 import pygit2
 
 from datumkit import __version__
+from datumkit.checks.secrets import scan_datum_files
 from datumkit.errors import DatumError, OperationFailed, UsageProblem
 from datumkit.fsio import staged_directory, write_atomic
 from datumkit.git.apply import PatchError, PatchResult, apply_patch_in_memory
 from datumkit.interop.seed import TB_META
 from datumkit.model.datum import SENSITIVITY_LEVELS, TASK_ID_PREFIX
 from datumkit.model.datumdir import NOTES_FILE, PATCH_FILE, TRACE_DIR
-from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
+from datumkit.secrets.scan import SecretHit
 from datumkit.session.traces import load_trace_dir
 
 REPO_INFO = "repo_info.json"
@@ -492,12 +493,5 @@ def capture(request: CaptureRequest, out: Path, *, force: bool = False) -> Captu
 
 
 def scan_created_files(files: Mapping[str, bytes], *, display_dir: str) -> list[SecretHit]:
-    """Credentials in the files that end up in a datum: diff.patch, notes.md, trace/."""
-    hits: list[SecretHit] = []
-    for relative, content in sorted(files.items()):
-        display = f"{display_dir}/{relative}"
-        if relative == PATCH_FILE:
-            hits += scan_patch(content, display_path=display)
-        elif relative == NOTES_FILE or relative.startswith(f"{TRACE_DIR}/"):
-            hits += scan_bytes(content, display_path=display)
-    return hits
+    """Credentials in the files that end up in a datum: the datum scan of the secrets check."""
+    return [hit for _, hit in scan_datum_files(sorted(files.items()), display_dir=display_dir)]

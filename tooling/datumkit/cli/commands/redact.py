@@ -15,7 +15,7 @@ from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import say, warn
 from datumkit.errors import UsageProblem
 from datumkit.fsio import write_atomic
-from datumkit.secrets.scan import placeholder, redact
+from datumkit.secrets.redact import placeholder, redact
 
 PATCH_SUFFIXES = (".patch", ".diff")
 
