@@ -38,7 +38,8 @@ from datumkit.generate.quoting import (
     dockerfile_path,
     dockerfile_quote,
     dockerfile_run,
-    sh_argument,
+    dockerfile_sh_argument,
+    dockerfile_sh_word,
     sh_env_name,
     sh_quote,
 )
@@ -81,12 +82,12 @@ def _fetch_commands(source: DatumSource) -> list[str]:
     """Fetch exactly the baseline, then forget everything but the baseline commit."""
     repo = source.datum.repo
     sha = _sha(source)
-    branch = quoted(source, "repo.branch", sh_argument, f"refs/heads/{repo.branch}")
+    branch = quoted(source, "repo.branch", dockerfile_sh_argument, f"refs/heads/{repo.branch}")
     commands = ["git init --quiet ."]
     if repo.sparse_checkout:
         # Patterns go on stdin, never on the command line, so none can be read as an option.
         patterns = " ".join(
-            quoted(source, f"repo.sparse_checkout[{i}]", sh_quote, pattern)
+            quoted(source, f"repo.sparse_checkout[{i}]", dockerfile_sh_word, pattern)
             for i, pattern in enumerate(repo.sparse_checkout)
         )
         commands.append(f"printf '%s\\n' {patterns} | git sparse-checkout set --no-cone --stdin")
@@ -110,10 +111,6 @@ def _fetch_commands(source: DatumSource) -> list[str]:
     return commands
 
 
-def _comment(source: DatumSource, location: str, text: str) -> str:
-    return quoted(source, location, dockerfile_comment, text)
-
-
 def render(source: DatumSource) -> dict[str, bytes]:
     datum = source.datum
     env = datum.environment
@@ -126,12 +123,12 @@ def render(source: DatumSource) -> dict[str, bytes]:
         [
             *BASE_PACKAGES,
             *(
-                quoted(source, "environment.system_packages", sh_argument, package)
+                quoted(source, "environment.system_packages", dockerfile_sh_argument, package)
                 for package in sorted(set(env.system_packages) - set(BASE_PACKAGES))
             ),
         ]
     )
-    tag = _comment(source, "task_id", sh_quote(datum.task_id))
+    tag = quoted(source, "task_id", lambda v: dockerfile_comment(sh_quote(v)), datum.task_id)
 
     lines = [
         *banner(source),

@@ -114,6 +114,18 @@ def dockerfile_run(command: str) -> str:
     return command
 
 
+def dockerfile_sh_word(value: str) -> str:
+    """`sh_quote` for a word on a RUN line: a line break inside quotes would still end the line."""
+    _no_controls(value, "a RUN instruction")
+    return sh_quote(value)
+
+
+def dockerfile_sh_argument(value: str) -> str:
+    """`sh_argument` for an operand on a RUN line (never read as an option)."""
+    _no_controls(value, "a RUN instruction")
+    return sh_argument(value)
+
+
 def dockerfile_comment(text: str) -> str:
     """Text for a `#` comment line: it must stay one line."""
     _no_controls(text, "a Dockerfile comment")
