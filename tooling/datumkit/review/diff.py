@@ -145,6 +145,8 @@ class DatumReview:
     #: why the datum is invalid at HEAD, one line each
     invalid: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: the solution leaks into what the agent is given at HEAD (the `leaks` check), one line each
+    leaks: tuple[str, ...] = ()
 
     @property
     def directory(self) -> str:
@@ -161,7 +163,7 @@ class DatumReview:
                 f"{self.directory}/{i.path}: {i.kind}" + (f": {i.detail}" if i.detail else "")
                 for i in self.generated.issues
             ]
-        return tuple(problems)
+        return (*problems, *self.leaks)
 
 
 def apply_failure(review: DatumReview) -> str:
@@ -425,6 +427,15 @@ def review_datum(
             if applied is not None:  # datum.lock can only be checked when the patch applies
                 expected[LOCK_FILE] = render_lock(head.source, applied)
             generated = _generated(base, head, expected)
+    leaks: tuple[str, ...] = ()
+    if head.source is not None:
+        from datumkit.checks.leaks import find_leaks
+
+        leaks = tuple(
+            str(f)
+            for f in find_leaks(head.source, mirrors.locator, applied)
+            if f.severity == "error"
+        )
     return DatumReview(
         head.name,
         status,
@@ -446,6 +457,7 @@ def review_datum(
         files=_other_files(base, head, expected),
         invalid=tuple(invalid),
         notes=tuple(notes),
+        leaks=leaks,
     )
 
 
