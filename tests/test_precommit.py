@@ -15,7 +15,7 @@ from helpers.repo import BANKING77, BANKING77_URL, REPO_ROOT, git, write_pyproje
 BIN = Path(sys.executable).parent
 PRE_COMMIT = BIN / "pre-commit"
 HOOK = BIN / "datum-hook"
-HOOK_IDS = ("datum-schema", "datum-generated", "datum-patch", "datum-secrets")
+HOOK_IDS = ("datum-schema", "datum-generated", "datum-patch", "datum-secrets", "datum-leaks")
 
 
 def hooks_config(fix: bool) -> str:
@@ -148,6 +148,26 @@ def test_planted_credential(datum_repo: Path) -> None:
     assert result.returncode == 1
     assert f"datums/banking77/notes.md: line {line}: AWS Access Key (hash " in result.stdout
     assert key not in result.stdout, "a finding never prints the secret"
+
+
+def test_planted_leak_fails_the_leaks_hook(datum_repo: Path) -> None:
+    yaml = datum_repo / "datums/banking77/datum.yaml"
+    answer = "self.priors = {label: math.log(n / len(examples)) for label, n in labels.items()}"
+    yaml.write_text(
+        yaml.read_text().replace(
+            "    behaviour, and record", f"    behaviour ({answer}), and record"
+        )
+    )
+    line = next(n for n, text in enumerate(yaml.read_text().splitlines(), 1) if answer in text)
+    git(datum_repo, "add", "-A")
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/datum.yaml")
+    assert result.returncode == 1
+    leaks_section = result.stdout.partition("datum-leaks")[2]
+    assert "Failed" in leaks_section
+    assert (
+        f"datums/banking77/datum.yaml: line {line} (lm.instructions): quotes the solution"
+        in leaks_section
+    )
 
 
 def test_files_outside_datums_are_ignored(datum_repo: Path) -> None:

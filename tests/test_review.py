@@ -691,3 +691,32 @@ def test_text_output_colour(datum_repo: DatumRepo, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NO_COLOR", "1")
     assert use_color("auto") is False
     assert use_color("always") is True
+
+
+LEAKY_PATCH = b"""diff --git a/app/answer.py b/app/answer.py
+new file mode 100644
+index 0000000..1111111
+--- /dev/null
++++ b/app/answer.py
+@@ -0,0 +1 @@
++ANSWER = compute_the_answer_from_first_principles(seed=42)
+"""
+
+
+def test_a_leak_of_the_solution_at_head_blocks_the_review(datum_repo: DatumRepo) -> None:
+    datum_repo.write("calc", patch=LEAKY_PATCH)
+    base = datum_repo.commit("base")
+    spec = set_path(
+        datum_repo.spec("calc"),
+        "lm.instructions",
+        "Compute the answer.\nHint: ANSWER = compute_the_answer_from_first_principles(seed=42)\n",
+    )
+    datum_repo.write("calc", spec)
+    head = datum_repo.commit("a hint that gives the answer away")
+    code, report = datum_repo.review_json(f"{base}..{head}")
+    assert code == 1
+    leaks = [line for line in only_datum(report)["blocking"] if "quotes the solution" in line]
+    yaml = (datum_repo.directory("calc") / "datum.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(yaml, 1) if "Hint: ANSWER" in text)
+    assert len(leaks) == 1
+    assert leaks[0].startswith(f"datums/calc/datum.yaml: line {line} (lm.instructions): ")

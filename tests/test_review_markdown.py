@@ -110,10 +110,12 @@ def test_json_review_of_a_pull_request_agrees(datum_repo: DatumRepo) -> None:
         "removed": 1,
         "renamed": 1,
         "modified": 3,
-        "blocking": 4,
+        "blocking": 5,
     }
     blocking = {d["name"]: len(d["blocking"]) for d in report["datums"] if d["blocking"]}
-    assert blocking == {"moved": 1, "stale": 3}
+    assert blocking == {"moved": 1, "stale": 4}
+    stale = next(d for d in report["datums"] if d["name"] == "stale")
+    assert any("Dockerfile: has no `baseline` stage" in line for line in stale["blocking"])
 
 
 def test_markdown_clean_review(datum_repo: DatumRepo) -> None:

@@ -233,6 +233,15 @@ def review_datum(
             if applied is not None:  # datum.lock can only be checked when the patch applies
                 expected[LOCK_FILE] = render_lock(head.source, applied)
             generated = _generated(base, head, expected)
+    leaks: tuple[str, ...] = ()
+    if head.source is not None:
+        from datumkit.checks.leaks import find_leaks
+
+        leaks = tuple(
+            str(f)
+            for f in find_leaks(head.source, mirrors.locator, applied)
+            if f.severity == "error"
+        )
     return DatumReview(
         head.name,
         status,
@@ -254,6 +263,7 @@ def review_datum(
         files=_other_files(base, head, expected),
         invalid=tuple(invalid),
         notes=tuple(notes),
+        leaks=leaks,
     )
 
 

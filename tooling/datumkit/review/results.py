@@ -107,6 +107,8 @@ class DatumReview:
     #: why the datum is invalid at HEAD, one line each
     invalid: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: the solution leaks into what the agent is given at HEAD (the `leaks` check), one line each
+    leaks: tuple[str, ...] = ()
 
     @property
     def directory(self) -> str:
@@ -123,7 +125,7 @@ class DatumReview:
                 f"{self.directory}/{i.path}: {i.kind}" + (f": {i.detail}" if i.detail else "")
                 for i in self.generated.issues
             ]
-        return tuple(problems)
+        return (*problems, *self.leaks)
 
 
 def apply_failure_verb(review: DatumReview) -> str:

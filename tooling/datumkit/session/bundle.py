@@ -290,7 +290,7 @@ def _fill_repo(data: dict[str, Any], info: Mapping[str, Any], notes: list[str]) 
         return
     sources = {
         "git_url": info.get("remote_url"),
-        "branch": info.get("upstream_branch") or info.get("branch"),
+        "branch": info.get("upstream_branch"),  # a local branch may not exist upstream
     }
     for key, value in sources.items():
         if not repo.get(key) and isinstance(value, str) and value:

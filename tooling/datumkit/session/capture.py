@@ -304,21 +304,54 @@ def redact_url(url: str) -> str:
     return url
 
 
-def _remote_and_branch(root: Path) -> tuple[str | None, str | None, str | None]:
-    """(remote URL without credentials, current branch, branch of its upstream)."""
+def _remote_and_branch(root: Path, baseline: str) -> tuple[str | None, str | None, str | None]:
+    """(remote URL without credentials, current local branch, upstream branch with the baseline).
+
+    The upstream branch is what a datum's `repo.branch` must name: a branch of the remote that
+    contains the baseline commit (a session's local branch, e.g. `work`, does not exist
+    upstream). Preference: the branch the current one tracks, then the remote's default branch
+    (`<remote>/HEAD`), then the first other remote branch by name; None when no remote branch
+    contains the baseline.
+    """
     branch = _git_text(root, "symbolic-ref", "--quiet", "--short", "HEAD")
     remote = None
     if branch is not None:
         remote = _git_text(root, "config", "--get", f"branch.{branch}.remote")
-    if remote is None:
+    if remote is None or remote == ".":
         remotes = (_git_text(root, "remote") or "").split()
         remote = "origin" if "origin" in remotes else (remotes[0] if remotes else None)
     url = _git_text(root, "config", "--get", f"remote.{remote}.url") if remote else None
-    upstream = None
+    return (
+        (redact_url(url) if url else None),
+        branch,
+        _upstream_branch(root, remote, branch, baseline),
+    )
+
+
+def _upstream_branch(
+    root: Path, remote: str | None, branch: str | None, baseline: str
+) -> str | None:
+    if remote is None:
+        return None
+    prefix = f"refs/remotes/{remote}/"
+    listed = _git(
+        root, "for-each-ref", "--format=%(refname)", "--contains", baseline, prefix, check=False
+    ).decode("utf-8", "replace")
+    containing = [ref.removeprefix(prefix) for ref in listed.split() if ref != f"{prefix}HEAD"]
+    if not containing:
+        return None
+    preferred = []
     if branch is not None:
         merge = _git_text(root, "config", "--get", f"branch.{branch}.merge")
-        upstream = merge.removeprefix("refs/heads/") if merge else None
-    return (redact_url(url) if url else None), branch, upstream
+        if merge and _git_text(root, "config", "--get", f"branch.{branch}.remote") == remote:
+            preferred.append(merge.removeprefix("refs/heads/"))
+    default = _git_text(root, "symbolic-ref", "--quiet", f"{prefix}HEAD")
+    if default:
+        preferred.append(default.removeprefix(prefix))
+    for name in (*preferred, *sorted(containing)):
+        if name in containing:
+            return name
+    return None
 
 
 def captured_at() -> str:
@@ -330,7 +363,7 @@ def captured_at() -> str:
 
 def repo_info(diff: SessionDiff, *, run_id: str | None = None) -> dict[str, Any]:
     """repo_info.json: where the session ran and what it started from and ended with."""
-    url, branch, upstream = _remote_and_branch(diff.workspace)
+    url, branch, upstream = _remote_and_branch(diff.workspace, diff.baseline_sha)
     return {
         "remote_url": url,
         "branch": branch,
@@ -364,7 +397,7 @@ def tb_meta_skeleton(request: CaptureRequest, slug: str, info: Mapping[str, Any]
         },
         "repo": {
             "git_url": info["remote_url"] or str(info["workspace"]),
-            "branch": info["upstream_branch"] or info["branch"] or "main",
+            "branch": info["upstream_branch"] or "main",
             "start_commit_sha": info["baseline_sha"],
             "subdir": "",
             "sparse_checkout": [],
@@ -475,6 +508,11 @@ def capture(request: CaptureRequest, out: Path, *, force: bool = False) -> Captu
     notes = []
     if info["remote_url"] is None:
         notes.append("the workspace has no remote: repo.git_url is its local path; set the URL")
+    if info["upstream_branch"] is None:
+        notes.append(
+            "no upstream branch contains the baseline: repo.branch is left as 'main'; "
+            "push the baseline or set repo.branch to the upstream branch that has it"
+        )
     if len(diff.patch) > LARGE_PATCH_BYTES:
         notes.append(
             f"diff.patch is {len(diff.patch) / 2**20:.1f} MiB: look for data, build outputs or "
