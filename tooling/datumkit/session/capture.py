@@ -36,7 +36,7 @@ import pygit2
 
 from datumkit import __version__
 from datumkit.errors import DatumError, OperationFailed, UsageProblem
-from datumkit.fsio import staged_directory, write_atomic
+from datumkit.fsio import staged_directory, write_inside
 from datumkit.git.apply import PatchError, PatchResult, apply_patch_in_memory
 from datumkit.interop.seed import TB_META
 from datumkit.model.datum import SENSITIVITY_LEVELS, TASK_ID_PREFIX
@@ -467,7 +467,7 @@ def capture(request: CaptureRequest, out: Path, *, force: bool = False) -> Captu
 
     with staged_directory(out, replace=force) as staging:
         for relative, content in files.items():
-            write_atomic(staging / relative, content)
+            write_inside(staging, relative, content)
 
     notes = []
     if info["remote_url"] is None:
