@@ -302,7 +302,7 @@ def test_capture_trace_does_not_follow_symlinks(tmp_path: Path) -> None:
     trace.mkdir()
     (trace / "session_id.txt").write_text("sess_1\n")
     (trace / "session_clean.json").symlink_to(secret)
-    with pytest.raises(TraceInvalid, match="session_clean.json: is a symlink"):
+    with pytest.raises(TraceInvalid, match=r"session_clean\.json: is a symlink"):
         load_trace_dir(trace)
 
 
