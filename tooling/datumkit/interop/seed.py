@@ -181,8 +181,8 @@ def plan_import(directory: Path, *, name: str | None = None) -> ImportPlan:
     _reconcile_baseline(data, directory, plan.notes)
 
     dockerfile = directory / "Dockerfile"
+    _refuse_symlink(dockerfile)
     if dockerfile.is_file():
-        _refuse_symlink(dockerfile)
         text = read_capped(dockerfile, MAX_FILE_BYTES).decode("utf-8", "replace")
         data["environment"] = environment_from_dockerfile(text)
         plan.notes.append("environment derived from Dockerfile: review it in datum.yaml")

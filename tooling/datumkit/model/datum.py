@@ -162,6 +162,11 @@ def _relative_path(value: str) -> str:
 def _git_url(value: str) -> str:
     _one_line(value)
     _no_option(value)
+    if "::" in value.split("/", 1)[0]:
+        raise _rule(
+            f"{value!r} uses git's remote helper syntax (<transport>::<address>)",
+            "use https://, ssh://, file:// or a path; remote helpers can run commands",
+        )
     if SCP_LIKE_RE.fullmatch(value):
         return value
     match = URL_RE.fullmatch(value)
@@ -197,11 +202,25 @@ def _image(value: str) -> str:
     return value
 
 
+#: characters of directory names that reach a Dockerfile WORKDIR and a shell `cd` as they are:
+#: the POSIX portable file name set, so no `$`, quote, space or backtick is ever interpreted
+PORTABLE_PATH_RE = re.compile(r"[A-Za-z0-9._/+@-]*")
+
+
+def _portable(value: str) -> str:
+    if not PORTABLE_PATH_RE.fullmatch(value):
+        raise _rule(
+            f"{value!r} has characters a Dockerfile or shell would interpret",
+            "use letters, digits and . _ - + @ / only",
+        )
+    return value
+
+
 def _absolute_path(value: str) -> str:
     _one_line(value)
     if not value.startswith("/") or ".." in value.split("/") or "\\" in value:
         raise _rule(f"{value!r} is not an absolute path", "use an absolute path such as /app")
-    return value
+    return _portable(value)
 
 
 def _apt_package(value: str) -> str:
@@ -253,6 +272,8 @@ EnvValue = Annotated[str, AfterValidator(_env_value)]
 Slug = Annotated[str, AfterValidator(_slug)]
 CommitSha = Annotated[str, AfterValidator(_sha)]
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
+#: the task directory inside the repository: a relative path that is also portable
+Subdir = Annotated[str, AfterValidator(_relative_path), AfterValidator(_portable)]
 GitUrl = Annotated[str, AfterValidator(_git_url)]
 BranchName = Annotated[str, AfterValidator(_branch)]
 ImageRef = Annotated[str, AfterValidator(_image)]
@@ -336,7 +357,7 @@ class RepoSpec(_Strict):
     git_url: GitUrl
     branch: BranchName = "main"
     start_commit_sha: CommitSha
-    subdir: RelativePath = ""
+    subdir: Subdir = ""
     sparse_checkout: list[RelativePath] = Field(default_factory=list)
 
 
