@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 import zlib
@@ -378,16 +379,26 @@ def test_capture_refuses_an_untracked_nested_repository(tmp_path: Path) -> None:
 
 def test_mcp_server_answers_malformed_json_rpc(tmp_path: Path) -> None:
     lines = ["not json", '{"foo": 1}', '{"jsonrpc":"2.0","id":7,"method":"ping"}']
-    result = subprocess.run(
+    process = subprocess.Popen(
         [str(DATUM_BIN), "mcp"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=60,
         cwd=tmp_path,
         env={**os.environ, "DATUMKIT_STATE_DIR": str(tmp_path / "state")},
     )
-    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    watchdog = threading.Timer(60, process.kill)  # a hung server fails the test, never CI
+    watchdog.start()
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("\n".join(lines) + "\n")
+        process.stdin.flush()
+        answers = [json.loads(process.stdout.readline()) for _ in lines]
+    finally:
+        watchdog.cancel()
+        if process.stdin is not None:
+            process.stdin.close()
+        process.wait(timeout=30)
     assert [a.get("error", {}).get("code") for a in answers] == [-32700, -32600, None]
     assert answers[0]["id"] is None and answers[2] == {"jsonrpc": "2.0", "id": 7, "result": {}}
 

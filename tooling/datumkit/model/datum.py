@@ -372,7 +372,9 @@ class Lm(_Strict):
 class Rubric(_Strict):
     id: Slug
     criterion: NonEmptyText
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    # strict: `true` or "0.5" are not weights (a bool slipped past the sum rule and crashed
+    # generation); integers are still accepted as numbers
+    weight: float = Field(gt=0, allow_inf_nan=False, strict=True)
     evaluation_criteria: list[NonEmptyText] = Field(min_length=1)
 
 
