@@ -106,6 +106,8 @@ def test_temp_files_of_an_interrupted_generate_are_removed(project: Path, run_cl
     overlay = project / "datums" / "banking77" / "overlay_files"
     stale = overlay / ".tb_meta.json.x1y2z3.tmp"
     stale.write_bytes(b"half")
+    checked = run_cli("check", "banking77")
+    assert "overlay_files/.tb_meta.json.x1y2z3.tmp: left by an interrupted write" in checked.output
     result = run_cli("generate", "banking77")
     assert result.exit_code == 0, result.output
     assert not stale.exists()

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from datumkit.checks.findings import Finding
 from datumkit.errors import DatumError
+from datumkit.fsio import TEMP_SUFFIX
 from datumkit.generate import render_all
 from datumkit.model.datumdir import OVERLAY_DIR, DatumSource
 
@@ -27,6 +28,12 @@ def first_difference(expected: bytes, actual: bytes) -> str:
     if len(expected_lines) != len(actual_lines):
         return f"expected {len(expected_lines)} lines, found {len(actual_lines)}"
     return "differs in line endings or the final newline"
+
+
+def _interrupted_write(path: str) -> bool:
+    """A temporary file of `write_atomic`/the writer: `.NAME.<random>.tmp`."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 def _clip(text: str, width: int = 60) -> str:
@@ -54,7 +61,15 @@ def run(source: DatumSource, context: object) -> Iterable[Finding]:
                 f"differs from what datum.yaml generates: edited by hand or stale ({fix})",
             )
     for path in source.files.list(f"{OVERLAY_DIR}/"):
-        if path not in expected:
+        if path not in expected and _interrupted_write(path):
+            yield Finding(
+                NAME,
+                source.name,
+                source.display(path),
+                None,
+                f"left by an interrupted write (`datum generate {source.name}` removes it)",
+            )
+        elif path not in expected:
             yield Finding(
                 NAME,
                 source.name,

@@ -37,6 +37,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from datumkit import __version__
+from datumkit.bounded import MAX_JSON_BYTES, loads_json, read_capped
 from datumkit.errors import DatumError
 from datumkit.fsio import write_atomic
 from datumkit.model.root import find_project_root
@@ -141,7 +142,7 @@ def _locked_state() -> Iterator[dict[str, Any]]:
 
 def _read_state(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_bytes())
+        document = loads_json(read_capped(path, MAX_JSON_BYTES), str(path))
     except FileNotFoundError:
         return {"version": 1, "tasks": {}}
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
