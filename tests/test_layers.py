@@ -17,7 +17,7 @@ HOOKS = Path(__file__).resolve().parent.parent / "hooks" / "datumkit_hooks"
 
 #: lowest first; must match docs/ARCHITECTURE.md
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "fsio"),
+    ("errors", "fsio", "bounded"),
     ("git",),
     ("secrets",),
     ("model",),

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from datumkit.checks.findings import Finding
 from datumkit.errors import DatumError
-from datumkit.model.datumdir import DATUM_YAML, DATUMS_DIR, DatumDirectory, DatumFiles, load_source
+from datumkit.model.datumdir import (
+    DATUM_NAME_RULE,
+    DATUM_YAML,
+    DATUMS_DIR,
+    DatumDirectory,
+    DatumFiles,
+    is_datum_name,
+    load_source,
+)
 from datumkit.model.project import Project
 
 if TYPE_CHECKING:
@@ -73,6 +81,15 @@ def check_datum(
     not validated at all: those checks do not need the model, and a secret is a finding whether
     or not the rest of the datum is valid.
     """
+    if not is_datum_name(name):
+        finding = Finding(
+            SCHEMA,
+            name,
+            f"{DATUMS_DIR}/{name}",
+            None,
+            f"{name!r} is not a valid datum name (rename the directory: {DATUM_NAME_RULE})",
+        )
+        return DatumReport(name, (SCHEMA,), (finding,))
     selected = [check for check in CHECKS if only is None or check in only]
     validate = only is None or SCHEMA in only or any(c not in FILE_ONLY_CHECKS for c in selected)
     source: DatumDirectory = DatumDirectory(name=name, files=files)
@@ -94,6 +111,9 @@ def check_datum(
         source, datum = loaded, loaded.datum
     findings: list[Finding] = []
     for check in selected:
-        findings.extend(_check_function(check)(source, context))
+        try:
+            findings.extend(_check_function(check)(source, context))
+        except DatumError as exc:  # one unreadable file is a finding, never a crashed run
+            findings.append(Finding.from_error(check, name, exc, f"{DATUMS_DIR}/{name}"))
     ran = (SCHEMA, *selected) if validate else tuple(selected)
     return DatumReport(name, ran, tuple(findings), datum)

@@ -11,11 +11,18 @@ from collections.abc import Iterable
 
 from datumkit.checks.findings import Finding
 from datumkit.errors import DatumError
+from datumkit.fsio import TEMP_SUFFIX
 from datumkit.generate import render_all
 from datumkit.generate.drift import generated_drift
 from datumkit.model.datumdir import DatumSource
 
 NAME = "generated"
+
+
+def _interrupted_write(path: str) -> bool:
+    """A temporary file of `write_atomic`/the writer: `.NAME.<random>.tmp`."""
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 def run(source: DatumSource, context: object) -> Iterable[Finding]:
@@ -36,6 +43,14 @@ def run(source: DatumSource, context: object) -> Iterable[Finding]:
                 where,
                 drift.detail,
                 f"differs from what datum.yaml generates: edited by hand or stale ({fix})",
+            )
+        elif _interrupted_write(drift.path):
+            yield Finding(
+                NAME,
+                source.name,
+                where,
+                None,
+                f"left by an interrupted write (`datum generate {source.name}` removes it)",
             )
         else:
             yield Finding(

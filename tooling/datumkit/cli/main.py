@@ -351,7 +351,7 @@ def capture(
     from datumkit.model.datum import SLUG_RE
     from datumkit.session.capture import CaptureRequest
 
-    if slug is not None and not SLUG_RE.match(slug):
+    if slug is not None and not SLUG_RE.fullmatch(slug):
         raise click.BadParameter("use lowercase letters, digits and '-'", param_hint="--slug")
     project_root = None
     if out is None:

@@ -37,6 +37,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field, StringConstraints, ValidationError
 
 from datumkit import __version__
+from datumkit.bounded import MAX_JSON_BYTES, loads_json, read_capped
 from datumkit.errors import DatumError
 from datumkit.fsio import write_atomic
 from datumkit.model.root import find_project_root
@@ -141,7 +142,7 @@ def _locked_state() -> Iterator[dict[str, Any]]:
 
 def _read_state(path: Path) -> dict[str, Any]:
     try:
-        document = json.loads(path.read_bytes())
+        document = loads_json(read_capped(path, MAX_JSON_BYTES), str(path))
     except FileNotFoundError:
         return {"version": 1, "tasks": {}}
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -333,4 +334,53 @@ def build_server() -> MCPServer:
 
 def serve() -> None:
     """Serve the tools over stdio until the client closes the connection."""
-    build_server().run("stdio")
+    import anyio
+
+    anyio.run(_serve_stdio, build_server())
+
+
+async def _serve_stdio(server: MCPServer) -> None:
+    """MCPServer.run_stdio_async, plus a JSON-RPC error for every line that is no message.
+
+    The SDK's stdio transport hands unparseable lines to the session as exceptions, which the
+    session only logs: a client that sent a broken request would wait forever. JSON-RPC 2.0
+    says such a line gets an error response with id null (-32700 parse error, -32600 invalid
+    request); this filter sends it and passes every real message through unchanged.
+    """
+    import anyio
+    import mcp_types
+    from mcp.server.stdio import stdio_server
+    from mcp.shared._context_streams import create_context_streams
+    from mcp.shared.message import SessionMessage
+
+    lowlevel = server._lowlevel_server  # what run_stdio_async drives; no public accessor
+    async with stdio_server() as (read_stream, write_stream):
+        send, receive = create_context_streams[SessionMessage | Exception](0)
+
+        async def forward() -> None:
+            async with send:
+                async for item in read_stream:
+                    if isinstance(item, Exception):
+                        await write_stream.send(SessionMessage(_jsonrpc_error(item, mcp_types)))
+                    else:
+                        await send.send(item)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(forward)
+            await lowlevel.run(receive, write_stream, lowlevel.create_initialization_options())
+            group.cancel_scope.cancel()
+
+
+def _jsonrpc_error(error: Exception, types: Any) -> Any:
+    """The JSON-RPC error response for a line that is not JSON (-32700) or not a message."""
+    invalid_json = isinstance(error, ValidationError) and any(
+        e["type"] == "json_invalid" for e in error.errors(include_url=False)
+    )
+    code, message = (
+        (types.PARSE_ERROR, "Parse error: the line is not JSON")
+        if invalid_json
+        else (types.INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message")
+    )
+    return types.JSONRPCError(
+        jsonrpc="2.0", id=None, error=types.ErrorData(code=code, message=message)
+    )

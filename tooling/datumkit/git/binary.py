@@ -43,12 +43,35 @@ def decode_base85_line(line: bytes) -> bytes:
     return decoded[:length]
 
 
+#: the largest binary file (decoded hunk or delta result) a datum patch may carry; git has no
+#: cap of its own but never inflates past the declared size, which an attacker also chooses
+MAX_BINARY_BYTES = 64 * 1024 * 1024
+
+
+def check_declared_size(size: int) -> None:
+    """Refuse a ``literal N``/``delta N`` (or delta target) size over MAX_BINARY_BYTES."""
+    if size > MAX_BINARY_BYTES:
+        raise BinaryPatchError(
+            f"declares {size} bytes, over the {MAX_BINARY_BYTES}-byte cap for binary files"
+        )
+
+
 def inflate(data: bytes, expected_size: int) -> bytes:
-    """Inflate a hunk and check it has the size its ``literal N``/``delta N`` line promised."""
+    """Inflate a hunk and check it has the size its ``literal N``/``delta N`` line promised.
+
+    Like git's ``inflate_it``, inflation stops at the declared size (plus one byte, to notice
+    more): a zlib bomb of a few MB costs at most the declared, capped size, never gigabytes.
+    """
+    check_declared_size(expected_size)
+    inflater = zlib.decompressobj()
     try:
-        result = zlib.decompress(data)
+        result = inflater.decompress(data, expected_size + 1)
     except zlib.error as exc:
         raise BinaryPatchError(f"cannot inflate data: {exc}") from None
+    if len(result) > expected_size:
+        raise BinaryPatchError(f"inflates to more than the {expected_size} bytes the header says")
+    if not inflater.eof:
+        raise BinaryPatchError("cannot inflate data: incomplete or truncated stream")
     if len(result) != expected_size:
         raise BinaryPatchError(f"inflated to {len(result)} bytes, header says {expected_size}")
     return result
@@ -88,9 +111,12 @@ def apply_delta(base: bytes, delta: bytes) -> bytes:
     target_size, pos = _varint(delta, pos)
     if source_size != len(base):
         raise BinaryPatchError(f"delta expects a {source_size}-byte base, file has {len(base)}")
+    check_declared_size(target_size)
     out = bytearray()
     try:
         while pos < len(delta):
+            if len(out) > target_size:  # copies of 64 KiB from 5 bytes each: stop early
+                break
             cmd = delta[pos]
             pos += 1
             if cmd & 0x80:

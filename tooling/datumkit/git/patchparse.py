@@ -335,6 +335,8 @@ def unsafe_reason(path: bytes) -> str | None:
     """
     if not path:
         return "empty path"
+    if b"\x00" in path:
+        return "NUL byte in path (git cuts the name there)"
     if path.startswith(b"/"):
         return "absolute path"
     for part in path.split(b"/"):
@@ -699,8 +701,8 @@ class _Parser:
 
     def _similarity_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
         match = re.match(rb"\d+", body)
-        if match is not None and int(match[0]) <= 100:
-            hdr.similarity = int(match[0])
+        if match is not None and _int(match[0]) <= 100:
+            hdr.similarity = _int(match[0])
 
     def _index_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
         match = re.match(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z", body)
@@ -826,9 +828,9 @@ class _Parser:
         match = _HUNK_HEADER.match(line)
         if match is None or not line.endswith(b"\n"):
             raise self._malformed(f"bad hunk header {_show(line)}", j + 1, path)
-        old_start, new_start = int(match[1]), int(match[3])
-        old_lines = 1 if match[2] is None else int(match[2])
-        new_lines = 1 if match[4] is None else int(match[4])
+        old_start, new_start = _int(match[1]), _int(match[3])
+        old_lines = 1 if match[2] is None else _int(match[2])
+        new_lines = 1 if match[4] is None else _int(match[4])
         header = match[0].decode("ascii")
         old_left, new_left = old_lines, new_lines
         k = j + 1
@@ -923,11 +925,21 @@ class _Parser:
             except BinaryPatchError as exc:
                 raise self._malformed(f"corrupt binary patch: {exc}", k, path) from None
         try:
-            content = inflate(bytes(data), int(match[2]))
+            content = inflate(bytes(data), _int(match[2]))
         except BinaryPatchError as exc:
             raise self._malformed(f"corrupt binary patch: {exc}", j + 1, path) from None
         method: Literal["literal", "delta"] = "literal" if match[1] == b"literal" else "delta"
         return BinaryHunk(method, content), k
+
+
+#: numbers in a patch longer than this are treated as "too large" (git's strtoul saturates too);
+#: Python would refuse to convert 4,300+ digits, and nothing in a real patch needs 19
+_MAX_DIGITS = 18
+
+
+def _int(digits: bytes) -> int:
+    """A decimal number from a patch header, saturating instead of converting 5,000 digits."""
+    return 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)
 
 
 def _opt_path(path: bytes | None) -> str | None:

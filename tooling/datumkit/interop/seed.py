@@ -22,7 +22,9 @@ from dockerfile_parse import DockerfileParser
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from datumkit.bounded import MAX_FILE_BYTES, MAX_JSON_BYTES, loads_json, read_capped
 from datumkit.errors import DatumError
+from datumkit.fsio import OutsideRoot
 from datumkit.generate.overlay import RESERVED
 from datumkit.model.datum import TASK_ID_PREFIX, validate_datum
 from datumkit.model.datumdir import DATUM_YAML, NOTES_FILE, OVERLAY_DIR, PATCH_FILE, TRACE_DIR
@@ -52,8 +54,10 @@ class ImportPlan:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from `path`: size capped before reading, nesting depth capped."""
+    _refuse_symlink(path)
     try:
-        data = json.loads(path.read_bytes())
+        data = loads_json(read_capped(path, MAX_JSON_BYTES, what="JSON files"), str(path))
     except FileNotFoundError:
         raise DatumError(
             "missing", file=str(path), hint="a seed task directory holds tb_meta.json"
@@ -78,7 +82,9 @@ def _baseline_candidates(directory: Path) -> Iterator[tuple[str, str]]:
     """(where, sha) pairs from baseline_sha.txt and repo_info.json, when present."""
     baseline_file = directory / "baseline_sha.txt"
     if baseline_file.is_file():
-        yield str(baseline_file), baseline_file.read_text("utf-8").strip()
+        _refuse_symlink(baseline_file)
+        text = read_capped(baseline_file, 4096).decode("utf-8", "replace")
+        yield str(baseline_file), text.strip()
     repo_info = directory / "repo_info.json"
     if repo_info.is_file():
         info = _read_json(repo_info)
@@ -138,14 +144,28 @@ def environment_from_dockerfile(text: str) -> dict[str, Any]:
     return environment
 
 
+def _refuse_symlink(path: Path) -> None:
+    """Sources are read without following links: a link could point at any file of the host."""
+    if path.is_symlink():
+        raise OutsideRoot(
+            "is a symlink",
+            file=str(path),
+            hint="datumkit does not follow links out of the source directory; "
+            "replace the link with a copy of the file",
+        )
+
+
 def _copy_tree(directory: Path, relative: str) -> Iterator[tuple[str, bytes]]:
+    """Regular files under `directory/relative`, each size-capped; any symlink is refused."""
     base = directory / relative
+    _refuse_symlink(base)
     if base.is_file():
-        yield relative, base.read_bytes()
+        yield relative, read_capped(base, MAX_FILE_BYTES)
     elif base.is_dir():
         for path in sorted(base.rglob("*")):
+            _refuse_symlink(path)
             if path.is_file():
-                yield path.relative_to(directory).as_posix(), path.read_bytes()
+                yield path.relative_to(directory).as_posix(), read_capped(path, MAX_FILE_BYTES)
 
 
 def plan_import(directory: Path, *, name: str | None = None) -> ImportPlan:
@@ -161,8 +181,10 @@ def plan_import(directory: Path, *, name: str | None = None) -> ImportPlan:
     _reconcile_baseline(data, directory, plan.notes)
 
     dockerfile = directory / "Dockerfile"
+    _refuse_symlink(dockerfile)
     if dockerfile.is_file():
-        data["environment"] = environment_from_dockerfile(dockerfile.read_text("utf-8"))
+        text = read_capped(dockerfile, MAX_FILE_BYTES).decode("utf-8", "replace")
+        data["environment"] = environment_from_dockerfile(text)
         plan.notes.append("environment derived from Dockerfile: review it in datum.yaml")
 
     for relative in (PATCH_FILE, NOTES_FILE, TRACE_DIR):

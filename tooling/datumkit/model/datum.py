@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from datumkit.errors import DatumError
+from datumkit.model.datumdir import is_datum_name
 from datumkit.model.fieldpath import format_field_path
 
 #: The documented sensitivity levels, least to most restricted (README, "Sensitivity").
@@ -38,20 +39,38 @@ TASK_ID_PREFIX = "re-bench-"
 DEFAULT_BASE_IMAGE = "python:3.11-slim"
 WEIGHT_SUM_TOLERANCE = 1e-6
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
-SHA_RE = re.compile(r"^[0-9a-f]{40}$")
-SCP_LIKE_RE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s]+$")
-URL_RE = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<rest>\S+)$")
+# Every pattern is used with `fullmatch`, never `match` + `$`: `$` also matches before a trailing
+# newline, which would let "name\n" through into generated files.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+SHA_RE = re.compile(r"[0-9a-f]{40}")
+SCP_LIKE_RE = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.-]+:[^\s]+")
+URL_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<rest>\S+)")
 IMAGE_RE = re.compile(
-    r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?/)?"  # optional registry host[:port]/
+    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?/)?"  # optional registry host[:port]/
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"  # name component
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"  # more path components
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"  # optional :tag
-    r"(?:@sha256:[0-9a-f]{64})?$"  # optional digest pin
+    r"(?:@sha256:[0-9a-f]{64})?"  # optional digest pin
 )
-ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-APT_PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$")
-BRANCH_RE = re.compile(r"^(?!/)(?!.*(?:\.\.|//|@\{|\.lock$|/$|\.$))[^\s~^:?*\[\\\x00-\x1f\x7f]+$")
+ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+APT_PACKAGE_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?")
+# git check-ref-format --branch, plus: no leading '-' (the branch becomes a git argument)
+BRANCH_RE = re.compile(
+    r"(?![/-])(?!.*(?:\.\.|//|@\{|\.lock\Z|/\Z|\.\Z|/\.))[^\s~^:?*\[\\\x00-\x1f\x7f]+"
+)
+#: characters no value may hold: C0/C1 controls, DEL, Unicode line/paragraph separators and the
+#: bidirectional overrides that make a terminal or a review page show something else than the bytes
+_CONTROL = "".join(
+    [chr(c) for c in range(0x20)]
+    + [chr(c) for c in range(0x7F, 0xA0)]
+    + ["\u2028", "\u2029", "\u200e", "\u200f"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+_CONTROL_RE = re.compile(f"[{re.escape(_CONTROL)}]")
+_MULTILINE_CONTROL_RE = re.compile(
+    f"[{re.escape(_CONTROL.replace(chr(10), '').replace(chr(9), ''))}]"
+)
 
 
 def _rule(message: str, hint: str) -> PydanticCustomError:
@@ -61,6 +80,42 @@ def _rule(message: str, hint: str) -> PydanticCustomError:
     )
 
 
+def _describe_control(char: str) -> str:
+    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL byte"}
+    return names.get(char, f"the control character U+{ord(char):04X}")
+
+
+def _one_line(value: str) -> str:
+    """No control characters at all: the value reaches a Dockerfile, a script or a terminal."""
+    found = _CONTROL_RE.search(value)
+    if found is not None:
+        raise _rule(
+            f"contains {_describe_control(found.group())} at position {found.start()}",
+            "write it on one line, without control characters",
+        )
+    return value
+
+
+def _multiline(value: str) -> str:
+    """Newlines and tabs are fine (prose, YAML block scalars); other control characters not."""
+    found = _MULTILINE_CONTROL_RE.search(value)
+    if found is not None:
+        raise _rule(
+            f"contains {_describe_control(found.group())} at position {found.start()}",
+            "remove it; only newlines and tabs are allowed in text",
+        )
+    return value
+
+
+def _no_option(value: str) -> str:
+    """Values that become git arguments must not look like options."""
+    if value.startswith("-"):
+        raise _rule(
+            f"{value!r} starts with '-'", "remove the leading '-'; it would read as an option"
+        )
+    return value
+
+
 def _non_empty_text(value: str) -> str:
     if not value.strip():
         raise _rule("is empty", "write some text here")
@@ -68,7 +123,7 @@ def _non_empty_text(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    if not SLUG_RE.match(value):
+    if not SLUG_RE.fullmatch(value):
         raise _rule(
             f"{value!r} is not a slug",
             "use lowercase letters, digits and single '-' or '_' between them, e.g. 'baseline-ok'",
@@ -77,7 +132,7 @@ def _slug(value: str) -> str:
 
 
 def _sha(value: str) -> str:
-    if SHA_RE.match(value):
+    if SHA_RE.fullmatch(value):
         return value
     if re.fullmatch(r"[0-9a-fA-F]{40}", value):
         raise _rule(f"{value!r} has uppercase letters", "write the SHA in lowercase")
@@ -91,6 +146,8 @@ def _relative_path(value: str) -> str:
     """Paths inside the repository: never absolute, never climbing out with '..'."""
     if value == "":
         return value
+    _one_line(value)
+    _no_option(value)
     parts = value.split("/")
     if value.startswith("/") or ".." in parts or "\\" in value:
         raise _rule(
@@ -103,9 +160,16 @@ def _relative_path(value: str) -> str:
 
 
 def _git_url(value: str) -> str:
-    if SCP_LIKE_RE.match(value):
+    _one_line(value)
+    _no_option(value)
+    if "::" in value.split("/", 1)[0]:
+        raise _rule(
+            f"{value!r} uses git's remote helper syntax (<transport>::<address>)",
+            "use https://, ssh://, file:// or a path; remote helpers can run commands",
+        )
+    if SCP_LIKE_RE.fullmatch(value):
         return value
-    match = URL_RE.match(value)
+    match = URL_RE.fullmatch(value)
     if match is None:
         if value.strip() and not any(ch.isspace() for ch in value):
             return value  # a local path, absolute or relative to the repository root
@@ -120,7 +184,9 @@ def _git_url(value: str) -> str:
 
 
 def _branch(value: str) -> str:
-    if not BRANCH_RE.match(value):
+    _one_line(value)
+    _no_option(value)
+    if not BRANCH_RE.fullmatch(value):
         raise _rule(
             f"{value!r} is not a valid branch name", "use a name `git check-ref-format` accepts"
         )
@@ -128,7 +194,7 @@ def _branch(value: str) -> str:
 
 
 def _image(value: str) -> str:
-    if not IMAGE_RE.match(value):
+    if not IMAGE_RE.fullmatch(value):
         raise _rule(
             f"{value!r} is not a container image reference",
             "use name[:tag][@sha256:<64 hex>], e.g. python:3.11-slim",
@@ -136,14 +202,29 @@ def _image(value: str) -> str:
     return value
 
 
-def _absolute_path(value: str) -> str:
-    if not value.startswith("/") or ".." in value.split("/"):
-        raise _rule(f"{value!r} is not an absolute path", "use an absolute path such as /app")
+#: characters of directory names that reach a Dockerfile WORKDIR and a shell `cd` as they are:
+#: the POSIX portable file name set, so no `$`, quote, space or backtick is ever interpreted
+PORTABLE_PATH_RE = re.compile(r"[A-Za-z0-9._/+@-]*")
+
+
+def _portable(value: str) -> str:
+    if not PORTABLE_PATH_RE.fullmatch(value):
+        raise _rule(
+            f"{value!r} has characters a Dockerfile or shell would interpret",
+            "use letters, digits and . _ - + @ / only",
+        )
     return value
 
 
+def _absolute_path(value: str) -> str:
+    _one_line(value)
+    if not value.startswith("/") or ".." in value.split("/") or "\\" in value:
+        raise _rule(f"{value!r} is not an absolute path", "use an absolute path such as /app")
+    return _portable(value)
+
+
 def _apt_package(value: str) -> str:
-    if not APT_PACKAGE_RE.match(value):
+    if not APT_PACKAGE_RE.fullmatch(value):
         raise _rule(
             f"{value!r} is not a Debian package name", "use e.g. build-essential or curl=7.88*"
         )
@@ -151,15 +232,48 @@ def _apt_package(value: str) -> str:
 
 
 def _env_name(value: str) -> str:
-    if not ENV_NAME_RE.match(value):
+    if not ENV_NAME_RE.fullmatch(value):
         raise _rule(f"{value!r} is not an environment variable name", "use letters, digits and _")
     return value
 
 
-NonEmptyText = Annotated[str, AfterValidator(_non_empty_text)]
+def _env_value(value: str) -> str:
+    """An environment value is one line: ENV and `export` lines cannot carry a newline."""
+    found = _MULTILINE_CONTROL_RE.search(value) or re.search("[\n\u2028\u2029]", value)
+    if found is not None:
+        raise _rule(
+            f"contains {_describe_control(found.group())} at position {found.start()}",
+            "environment values are one line without control characters",
+        )
+    return value
+
+
+def _install_step(value: str) -> str:
+    """One install step is one shell command line of one RUN instruction.
+
+    A newline would end the Dockerfile instruction and start another (an injected FROM
+    replaces the pinned base image), so steps are single lines; write several steps instead.
+    """
+    found = _CONTROL_RE.search(value.replace("\t", " "))
+    if found is not None:
+        raise _rule(
+            f"contains {_describe_control(found.group())} at position {found.start()}",
+            "write one command per install item, on one line (split multi-line scripts into items)",
+        )
+    return value
+
+
+#: prose: newlines allowed (summary, instructions, criteria)
+NonEmptyText = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_multiline)]
+#: one line of text (titles, tags), shown on terminals and in review comments
+OneLineText = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_one_line)]
+InstallStep = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_install_step)]
+EnvValue = Annotated[str, AfterValidator(_env_value)]
 Slug = Annotated[str, AfterValidator(_slug)]
 CommitSha = Annotated[str, AfterValidator(_sha)]
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
+#: the task directory inside the repository: a relative path that is also portable
+Subdir = Annotated[str, AfterValidator(_relative_path), AfterValidator(_portable)]
 GitUrl = Annotated[str, AfterValidator(_git_url)]
 BranchName = Annotated[str, AfterValidator(_branch)]
 ImageRef = Annotated[str, AfterValidator(_image)]
@@ -219,9 +333,9 @@ def _duplicates(values: Sequence[Any]) -> Iterable[tuple[int, Any]]:
 class Metadata(_Strict):
     """Human-facing description of the task."""
 
-    title: NonEmptyText
+    title: OneLineText
     summary: NonEmptyText
-    tags: list[NonEmptyText] = Field(default_factory=list)
+    tags: list[OneLineText] = Field(default_factory=list)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -243,7 +357,7 @@ class RepoSpec(_Strict):
     git_url: GitUrl
     branch: BranchName = "main"
     start_commit_sha: CommitSha
-    subdir: RelativePath = ""
+    subdir: Subdir = ""
     sparse_checkout: list[RelativePath] = Field(default_factory=list)
 
 
@@ -258,7 +372,9 @@ class Lm(_Strict):
 class Rubric(_Strict):
     id: Slug
     criterion: NonEmptyText
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    # strict: `true` or "0.5" are not weights (a bool slipped past the sum rule and crashed
+    # generation); integers are still accepted as numbers
+    weight: float = Field(gt=0, allow_inf_nan=False, strict=True)
     evaluation_criteria: list[NonEmptyText] = Field(min_length=1)
 
 
@@ -329,7 +445,7 @@ def _task_id_errors(raw: Any, expected_name: str | None) -> Iterable[InitErrorDe
                 f"{task_id!r} does not match the directory",
                 f"set it to {expected!r} or rename the directory",
             )
-    elif not (task_id.startswith(TASK_ID_PREFIX) and SLUG_RE.match(task_id)):
+    elif not (task_id.startswith(TASK_ID_PREFIX) and is_datum_name(task_id)):
         yield _error(
             ("task_id",),
             task_id,
@@ -343,8 +459,8 @@ class Environment(_Strict):
 
     base_image: ImageRef = DEFAULT_BASE_IMAGE
     system_packages: list[AptPackage] = Field(default_factory=list)
-    install: list[NonEmptyText] = Field(default_factory=list)
-    env: dict[EnvName, str] = Field(default_factory=dict)
+    install: list[InstallStep] = Field(default_factory=list)
+    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
     workdir: AbsolutePath = "/app"
 
 
@@ -356,7 +472,9 @@ class Datum(TbMeta):
 
     def tb_meta(self) -> TbMeta:
         """The projection runners read; field order is the seed's."""
-        return TbMeta.model_validate(self.model_dump(include=set(TbMeta.model_fields)))
+        return TbMeta.model_validate(
+            self.model_dump(include=set(TbMeta.model_fields)), context={"datum_name": self.name}
+        )
 
     @property
     def name(self) -> str:

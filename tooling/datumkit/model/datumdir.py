@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from datumkit.bounded import MAX_FILE_BYTES, read_capped
 from datumkit.errors import DatumError, UsageProblem
 
 if TYPE_CHECKING:  # the model (pydantic) is imported when a datum is validated, not before:
@@ -25,7 +26,12 @@ TRACE_DIR = "trace"
 OVERLAY_DIR = "overlay_files"
 LOCK_FILE = "datum.lock"
 
-DATUM_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+DATUM_NAME_RE = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
+#: the rule in words, for every message that refuses a name
+DATUM_NAME_RULE = (
+    "use lowercase letters, digits, '.', '_' and '-', starting and ending with a "
+    "letter or digit, at most 64 characters"
+)
 
 #: Files generation owns. Overlay extras declared in datum.yaml are generated too (copies).
 GENERATED_FILES = (
@@ -84,13 +90,14 @@ class DatumSource(DatumDirectory):
 
 def check_datum_name(name: str) -> str:
     """Datum names become directory names, task ids and image tags, so keep them simple."""
-    if not DATUM_NAME_RE.match(name):
-        raise UsageProblem(
-            f"{name!r} is not a valid datum name",
-            hint="use lowercase letters, digits, '.', '_' and '-', starting and ending with a "
-            "letter or digit, at most 64 characters",
-        )
+    if not is_datum_name(name):
+        raise UsageProblem(f"{name!r} is not a valid datum name", hint=DATUM_NAME_RULE)
     return name
+
+
+def is_datum_name(name: str) -> bool:
+    """Whether `name` is a valid datum name (the whole string: a trailing newline is not)."""
+    return DATUM_NAME_RE.fullmatch(name) is not None
 
 
 def load_source(name: str, files: DatumFiles) -> DatumSource:
@@ -118,8 +125,12 @@ class DiskFiles:
         return path if path.is_relative_to(root) else None
 
     def read(self, relative: str) -> bytes | None:
+        """The file's bytes; TooLarge (before reading) when it is over MAX_FILE_BYTES."""
         path = self._inside(relative)
-        return path.read_bytes() if path is not None and path.is_file() else None
+        if path is None or not path.is_file():
+            return None
+        display = f"{self.directory.parent.name}/{self.directory.name}/{relative}"
+        return read_capped(path, MAX_FILE_BYTES, display=display)
 
     def list(self, prefix: str = "") -> list[str]:
         if not self.directory.is_dir():
@@ -156,8 +167,17 @@ def require_datum_directory(project_root: Path, name: str) -> Path:
 
 
 def list_datum_names(project_root: Path) -> list[str]:
-    """Names of all datum directories (those holding a datum.yaml), sorted."""
+    """Names of all datum directories (those holding a datum.yaml), sorted.
+
+    Hidden entries (a leading '.': staging directories of an interrupted import or bundle,
+    editor files) are never datums. A directory whose name is not a valid datum name IS listed:
+    checks report it as a finding of that entry rather than skipping it silently.
+    """
     base = project_root / DATUMS_DIR
     if not base.is_dir():
         return []
-    return sorted(p.parent.name for p in base.glob(f"*/{DATUM_YAML}") if p.is_file())
+    return sorted(
+        p.parent.name
+        for p in base.glob(f"*/{DATUM_YAML}")
+        if p.is_file() and not p.parent.name.startswith(".")
+    )

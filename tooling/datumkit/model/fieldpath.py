@@ -24,7 +24,7 @@ def format_field_path(loc: Sequence[str | int]) -> str:
 
 def parse_field_path(path: str) -> list[str | int]:
     """'evaluation.rubrics[1].weight' -> ['evaluation', 'rubrics', 1, 'weight']."""
-    if not _PATH_RE.match(path):
+    if not _PATH_RE.fullmatch(path):
         raise DatumError(
             f"{path!r} is not a field path",
             hint="write it like repo.start_commit_sha or evaluation.rubrics[0].weight",

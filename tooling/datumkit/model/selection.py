@@ -73,7 +73,7 @@ def datums_of_paths(project_root: Path, paths: Iterable[str]) -> list[str]:
             parts = absolute.resolve().relative_to(root).parts
         except ValueError:
             continue
-        if len(parts) >= 2 and parts[0] == "datums":
+        if len(parts) >= 2 and parts[0] == "datums" and not parts[1].startswith("."):
             name = parts[1]
             if (root / "datums" / name / "datum.yaml").is_file():
                 names[name] = None

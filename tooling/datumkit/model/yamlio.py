@@ -16,15 +16,71 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from datumkit.bounded import MAX_DEPTH, too_deep, too_large
 from datumkit.errors import DatumError
 from datumkit.model.fieldpath import format_field_path
 
 
 class YamlSyntaxError(DatumError):
     """The file is not YAML we can read; names line and column."""
+
+
+#: datum.yaml is a page of text; anything larger is not one
+MAX_YAML_BYTES = 1024 * 1024
+#: aliases (`*anchor`) per document: a few are handy, thousands are a "billion laughs" attack
+MAX_ALIASES = 100
+#: digits of a plain number: Python refuses to convert more than 4300, no weight needs 100
+MAX_NUMBER_CHARS = 100
+_NUMBER_LIKE = frozenset("0123456789+-_.eE")
+
+
+def _where(event: Any) -> str | None:
+    mark = getattr(event, "start_mark", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+
+
+def check_bounds(text: str, *, file: str) -> None:
+    """Refuse, before building any object, YAML that nests too deep or abuses aliases/numbers.
+
+    libyaml's event parser is iterative; building objects from events is recursive (a C stack
+    overflow crashes the process at about 100,000 levels), so depth is counted on the events and
+    the scan stops at the first violation, which keeps it cheap however large the attack.
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise too_large(file, len(text.encode("utf-8")), MAX_YAML_BYTES, "YAML files")
+    depth = aliases = 0
+    for event in YAML(typ="safe", pure=False).parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise too_deep(file, _where(event))
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise YamlSyntaxError(
+                    f"more than {MAX_ALIASES} aliases (*name)",
+                    file=file,
+                    location=_where(event),
+                    hint="write the values out; datum.yaml does not need that many aliases",
+                )
+        elif (
+            isinstance(event, ScalarEvent)
+            and not event.style
+            and len(event.value) > MAX_NUMBER_CHARS
+            and set(event.value) <= _NUMBER_LIKE
+        ):
+            raise YamlSyntaxError(
+                f"a number of {len(event.value)} characters",
+                file=file,
+                location=_where(event),
+                hint="write a short number, e.g. 0.25",
+            )
 
 
 @dataclass(frozen=True)
@@ -71,18 +127,25 @@ def load_plain(text: bytes, *, file: str) -> Any:
     comments costs ~30x more, and validation has no use for comments.
     """
     yaml = YAML(typ="safe", pure=False)
+    decoded = _decode(text, file)
     try:
-        return yaml.load(_decode(text, file))
+        check_bounds(decoded, file=file)
+        return yaml.load(decoded)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
+    except (ValueError, RecursionError) as exc:  # a value the constructor cannot build
+        raise YamlSyntaxError(
+            f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
+        ) from None
 
 
 def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
     """Parse YAML keeping comments and layout; a syntax error names line and column."""
     decoded = _decode(text, file)
     try:
+        check_bounds(decoded, file=file)
         data, sequence_indent, sequence_offset = load_yaml_guess_indent(
             decoded, yaml=_roundtrip_yaml()
         )
@@ -90,6 +153,10 @@ def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
         raise _syntax_error(exc, file) from None
     except YAMLError as exc:
         raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
+    except (ValueError, RecursionError) as exc:  # a value the constructor cannot build
+        raise YamlSyntaxError(
+            f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
+        ) from None
     offset = sequence_offset or 0
     return RoundTripDocument(
         data=data,

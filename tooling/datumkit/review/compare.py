@@ -28,6 +28,7 @@ from datumkit.generate.lock import parse_lock, render_lock
 from datumkit.git.apply import PatchResult
 from datumkit.model.datum import DatumInvalid, validate_datum
 from datumkit.model.datumdir import (
+    DATUM_NAME_RULE,
     DATUM_YAML,
     DATUMS_DIR,
     GENERATED_FILES,
@@ -35,6 +36,7 @@ from datumkit.model.datumdir import (
     OVERLAY_DIR,
     PATCH_FILE,
     DatumSource,
+    is_datum_name,
 )
 from datumkit.model.yamlio import load_roundtrip, to_plain
 from datumkit.review.fields import (
@@ -91,6 +93,9 @@ class _Side:
 
 def _load(name: str, files: GitFiles) -> _Side:
     display = f"{DATUMS_DIR}/{name}/{DATUM_YAML}"
+    if not is_datum_name(name):
+        problem = f"{DATUMS_DIR}/{name}: not a valid datum name (rename it: {DATUM_NAME_RULE})"
+        return _Side(name, files, None, None, (problem,))
     raw = files.read(DATUM_YAML)
     if raw is None:
         return _Side(

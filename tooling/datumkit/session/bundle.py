@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from datumkit.bounded import MAX_FILE_BYTES, loads_json, read_capped
 from datumkit.checks import DatumReport, check_datum
 from datumkit.errors import DatumError, UsageProblem
-from datumkit.fsio import staged_directory, write_atomic
+from datumkit.fsio import OutsideRoot, staged_directory, write_inside
 from datumkit.generate.datum import generate_datum
 from datumkit.generate.writer import write_outputs
 from datumkit.git.mirrors import CommitMissing, MirrorLocator, MirrorMissing, fetch_mirror
@@ -224,9 +225,9 @@ def bundle(
         _fetch_baseline(locator, plan)
     replaced = target.exists()
     with staged_directory(target, replace=force) as staging:
-        write_atomic(staging / DATUM_YAML, plan.datum_yaml)
+        write_inside(staging, DATUM_YAML, plan.datum_yaml)
         for relative, content in plan.files.items():
-            write_atomic(staging / relative, content)
+            write_inside(staging, relative, content)
         source = load_source(name, DiskFiles(staging))
         write_outputs(staging, generated_files(source, locator))
         report = check_datum(name, DiskFiles(staging), context)
@@ -269,15 +270,20 @@ def _fetch_baseline(locator: MirrorLocator, plan: BundlePlan) -> None:
 
 
 def _read_optional(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+    if path.is_symlink():
+        raise OutsideRoot(
+            "is a symlink", file=str(path), hint="replace the link with a copy of the file"
+        )
+    return read_capped(path, MAX_FILE_BYTES) if path.is_file() else None
 
 
 def _repo_info(created: Path) -> dict[str, Any]:
     path = created / REPO_INFO
-    if not path.is_file():
+    content = _read_optional(path)
+    if content is None:
         return {}
     try:
-        info = json.loads(path.read_bytes())
+        info = loads_json(content, str(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DatumError(f"not valid JSON: {exc}", file=str(path), hint="fix the JSON") from None
     return info if isinstance(info, dict) else {}

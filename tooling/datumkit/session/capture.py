@@ -37,7 +37,7 @@ import pygit2
 from datumkit import __version__
 from datumkit.checks.secrets import scan_datum_files
 from datumkit.errors import DatumError, OperationFailed, UsageProblem
-from datumkit.fsio import staged_directory, write_atomic
+from datumkit.fsio import staged_directory, write_inside
 from datumkit.git.apply import PatchError, PatchResult, apply_patch_in_memory
 from datumkit.interop.seed import TB_META
 from datumkit.model.datum import SENSITIVITY_LEVELS, TASK_ID_PREFIX
@@ -259,9 +259,35 @@ def _snapshot_and_diff(root: Path, baseline_sha: str) -> tuple[str, bytes]:
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects,
         }
         _git(root, "add", "--all", "--", ":/", env=env)
+        _refuse_nested_repositories(root, env)
         tree_id = _git(root, "write-tree", env=env).decode("ascii").strip()
         patch = _git(root, *_DIFF_OPTIONS, baseline_sha, tree_id, "--", env=env)
     return tree_id, patch
+
+
+def _gitlinks(root: Path, env: Mapping[str, str] | None = None) -> set[bytes]:
+    """Paths the index (the real one, or the scratch one of `env`) records as gitlinks."""
+    listing = _git(root, "ls-files", "-s", "-z", env=env)
+    return {
+        entry.split(b"\t", 1)[1]
+        for entry in listing.split(b"\0")
+        if entry.startswith(b"160000 ") and b"\t" in entry
+    }
+
+
+def _refuse_nested_repositories(root: Path, env: Mapping[str, str]) -> None:
+    """`git add --all` turns an untracked directory holding its own .git into a gitlink: the
+    patch would carry one commit id and none of the directory's files. Refuse it clearly."""
+    nested = sorted(_gitlinks(root, env) - _gitlinks(root))
+    if nested:
+        shown = ", ".join(path.decode("utf-8", "backslashreplace") for path in nested)
+        raise CaptureFailed(
+            f"untracked nested git repository: {shown}; its files cannot be captured "
+            "(they would become a bare commit reference)",
+            file=str(root),
+            hint="remove its .git directory to capture the files, add it to .gitignore to leave "
+            "it out, or register it as a submodule",
+        )
 
 
 def verify_patch(root: Path, baseline_sha: str, patch: bytes, tree_id: str) -> PatchResult:
@@ -503,7 +529,7 @@ def capture(request: CaptureRequest, out: Path, *, force: bool = False) -> Captu
 
     with staged_directory(out, replace=force) as staging:
         for relative, content in files.items():
-            write_atomic(staging / relative, content)
+            write_inside(staging, relative, content)
 
     notes = []
     if info["remote_url"] is None:

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from datumkit.bounded import TooDeep, TooLarge, loads_json, read_capped
 from datumkit.errors import DatumError, DatumErrors, UsageProblem
 
 SESSION_ID = "session_id.txt"
@@ -59,12 +60,15 @@ def load_trace_dir(directory: Path, *, max_bytes: int | None = None) -> dict[str
     files: dict[str, bytes] = {}
     problems: list[DatumError] = []
     for path in sorted(directory.iterdir()):
-        if path.name not in TRACE_FILES or not path.is_file():
+        if path.is_symlink():
+            problems.append(_symlink(f"{display}/{path.name}"))
+        elif path.name not in TRACE_FILES or not path.is_file():
             problems.append(_unknown(f"{display}/{path.name}"))
-        elif path.stat().st_size > cap:
-            problems.append(_too_large(f"{display}/{path.name}", path.stat().st_size, cap))
         else:
-            files[path.name] = path.read_bytes()
+            try:
+                files[path.name] = read_capped(path, cap, display=f"{display}/{path.name}")
+            except TooLarge:
+                problems.append(_too_large(f"{display}/{path.name}", path.stat().st_size, cap))
     reported = {problem.file for problem in problems}
     problems += [
         problem
@@ -122,7 +126,9 @@ def _session_id_problems(content: bytes, display: str) -> list[DatumError]:
 
 def _json_problems(content: bytes, display: str) -> list[DatumError]:
     try:
-        json.loads(content.decode("utf-8"))
+        loads_json(content.decode("utf-8"), display)
+    except TooDeep as exc:
+        return [exc]
     except UnicodeDecodeError as exc:
         return [DatumError(f"is not UTF-8: {exc.reason} at byte {exc.start}", file=display)]
     except json.JSONDecodeError as exc:
@@ -135,6 +141,14 @@ def _json_problems(content: bytes, display: str) -> list[DatumError]:
             )
         ]
     return []
+
+
+def _symlink(display: str) -> DatumError:
+    return DatumError(
+        "is a symlink",
+        file=display,
+        hint="datumkit does not follow links out of the trace directory; copy the file instead",
+    )
 
 
 def _unknown(display: str) -> DatumError:

@@ -7,7 +7,7 @@ from pathlib import Path
 from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import report_error, say
 from datumkit.errors import UsageProblem
-from datumkit.fsio import staged_directory, write_atomic
+from datumkit.fsio import staged_directory, write_inside
 from datumkit.generate import render_all
 from datumkit.generate.writer import write_outputs
 from datumkit.interop.seed import TB_META, plan_import, validate_plan
@@ -38,9 +38,9 @@ def import_datum(
         invalid = error
 
     with staged_directory(target) as staging:
-        write_atomic(staging / DATUM_YAML, plan.datum_yaml())
+        write_inside(staging, DATUM_YAML, plan.datum_yaml())
         for relative, content in plan.files.items():
-            write_atomic(staging / relative, content)
+            write_inside(staging, relative, content)
         if invalid is None:
             write_outputs(staging, render_all(load_source(plan.name, DiskFiles(staging))))
 

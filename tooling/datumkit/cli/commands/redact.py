@@ -8,9 +8,11 @@ atomically. What was replaced is printed as file:line and kind, never the creden
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from datumkit.bounded import MAX_FILE_BYTES, read_capped
 from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import say, warn
 from datumkit.errors import UsageProblem
@@ -23,7 +25,7 @@ PATCH_SUFFIXES = (".patch", ".diff")
 def redact_paths(paths: Sequence[Path], *, dry_run: bool) -> int:
     replaced = files_changed = refused = 0
     for path in _files(paths):
-        content = path.read_bytes()
+        content = read_capped(path, MAX_FILE_BYTES)
         redacted, hits = redact(
             content, display_path=str(path), as_patch=path.suffix in PATCH_SUFFIXES
         )
@@ -45,7 +47,14 @@ def redact_paths(paths: Sequence[Path], *, dry_run: bool) -> int:
 
 
 def _files(paths: Sequence[Path]) -> Iterator[Path]:
+    """Regular files to redact. A symlink is refused: rewriting it would replace the link with
+    a redacted copy and leave the credential in the file it points to."""
     for path in paths:
+        if path.is_symlink():
+            raise UsageProblem(
+                f"{path} is a symlink (to {os.readlink(path)})",
+                hint="redact the file it points to, by its own path",
+            )
         if path.is_dir():
             yield from (p for p in sorted(path.rglob("*")) if p.is_file() and not p.is_symlink())
         elif path.is_file():
