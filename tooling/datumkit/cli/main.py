@@ -219,9 +219,11 @@ def list_(ctx: click.Context, json_output: bool) -> None:
 
 
 @cli.command()
-@click.argument("which", required=False, type=click.Choice(["datum.yaml", "tb_meta.json"]))
-def schema(which: str | None) -> None:
-    """Print the JSON Schema of datum.yaml and tb_meta.json (or just WHICH)."""
+@click.argument(
+    "which", required=False, default="datum.yaml", type=click.Choice(["datum.yaml", "tb_meta.json"])
+)
+def schema(which: str) -> None:
+    """Print the JSON Schema of datum.yaml (default) or tb_meta.json."""
     from datumkit.cli.commands.schema import schema as run
 
     _exit(run(which))

@@ -23,13 +23,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
 from datumkit.errors import DatumError
+from datumkit.model.datumdir import DATUM_NAME_RE
 from datumkit.model.fieldpath import format_field_path
 
 #: The documented sensitivity levels, least to most restricted (README, "Sensitivity").
@@ -52,6 +55,48 @@ IMAGE_RE = re.compile(
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 APT_PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$")
 BRANCH_RE = re.compile(r"^(?!/)(?!.*(?:\.\.|//|@\{|\.lock$|/$|\.$))[^\s~^:?*\[\\\x00-\x1f\x7f]+$")
+
+# --- the same rules for JSON Schema (ECMA-262 regexes: editors and check-jsonschema) ----------
+# Each pattern accepts exactly what its validator accepts; tests/test_schema_differential.py runs
+# a corpus through both. Where a Python regex above is already ECMA-compatible it is reused.
+
+#: at least one character that is not white space (what `_non_empty_text` demands)
+NON_EMPTY_PATTERN = r"\S"
+#: `_git_url`: scp-like ssh, an https/ssh/file URL, or a path that is not a URL of another scheme
+GIT_URL_PATTERN = (
+    r"^(?:[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+|(?:https|ssh|file)://\S+"
+    r"|(?![a-z][a-z0-9+.-]*://\S)\S+)$"
+)
+#: `_relative_path`: "" or '/'-separated names, no leading '/', no '\\', no '.', '..' or empty part
+RELATIVE_PATH_PATTERN = r"^(?!(?:.*/)?\.{1,2}(?:/|$))(?:[^/\\]+/)*[^/\\]*$"
+#: `_absolute_path`: starts with '/', no '..' part
+ABSOLUTE_PATH_PATTERN = r"^/(?!(?:.*/)?\.\.(?:/|$))"
+#: the task_id of datums/<name>/datum.yaml: the prefix and a valid directory name
+DATUM_TASK_ID_PATTERN = "^" + TASK_ID_PREFIX + DATUM_NAME_RE.pattern.removeprefix("^")
+#: the task_id of a tb_meta.json read without its directory: the prefix, and a slug overall
+TB_META_TASK_ID_PATTERN = "^" + TASK_ID_PREFIX + SLUG_RE.pattern.removeprefix("^")
+
+
+@dataclass(frozen=True)
+class JsonRules:
+    """Annotated marker: adds JSON Schema keywords that restate a validator's rule for editors.
+
+    The validator stays the authority (its message carries the fix); the keywords let an editor
+    or check-jsonschema reject the same values without running datumkit.
+    """
+
+    rules: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, **rules: Any) -> JsonRules:
+        return cls(tuple(sorted(rules.items())))
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(dict(self.rules))
+        return schema
 
 
 def _rule(message: str, hint: str) -> PydanticCustomError:
@@ -156,22 +201,36 @@ def _env_name(value: str) -> str:
     return value
 
 
-NonEmptyText = Annotated[str, AfterValidator(_non_empty_text)]
-Slug = Annotated[str, AfterValidator(_slug)]
-CommitSha = Annotated[str, AfterValidator(_sha)]
-RelativePath = Annotated[str, AfterValidator(_relative_path)]
-GitUrl = Annotated[str, AfterValidator(_git_url)]
-BranchName = Annotated[str, AfterValidator(_branch)]
-ImageRef = Annotated[str, AfterValidator(_image)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
-AptPackage = Annotated[str, AfterValidator(_apt_package)]
-EnvName = Annotated[str, AfterValidator(_env_name)]
+NonEmptyText = Annotated[
+    str, AfterValidator(_non_empty_text), JsonRules.of(minLength=1, pattern=NON_EMPTY_PATTERN)
+]
+Slug = Annotated[str, AfterValidator(_slug), JsonRules.of(pattern=SLUG_RE.pattern)]
+CommitSha = Annotated[
+    str, AfterValidator(_sha), JsonRules.of(pattern=SHA_RE.pattern, minLength=40, maxLength=40)
+]
+RelativePath = Annotated[
+    str, AfterValidator(_relative_path), JsonRules.of(pattern=RELATIVE_PATH_PATTERN)
+]
+GitUrl = Annotated[str, AfterValidator(_git_url), JsonRules.of(pattern=GIT_URL_PATTERN)]
+BranchName = Annotated[str, AfterValidator(_branch), JsonRules.of(pattern=BRANCH_RE.pattern)]
+ImageRef = Annotated[str, AfterValidator(_image), JsonRules.of(pattern=IMAGE_RE.pattern)]
+AbsolutePath = Annotated[
+    str, AfterValidator(_absolute_path), JsonRules.of(pattern=ABSOLUTE_PATH_PATTERN)
+]
+AptPackage = Annotated[
+    str, AfterValidator(_apt_package), JsonRules.of(pattern=APT_PACKAGE_RE.pattern)
+]
+EnvName = Annotated[str, AfterValidator(_env_name), JsonRules.of(pattern=ENV_NAME_RE.pattern)]
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors: a typo like `weigth` must not pass silently."""
+    """Unknown keys are errors: a typo like `weigth` must not pass silently.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict types: `weight: "0.6"` is text, not a number, in YAML and in the JSON Schema editors
+    use, so the tool refuses it too instead of converting it (an int is still a number).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _collect(
@@ -221,7 +280,9 @@ class Metadata(_Strict):
 
     title: NonEmptyText
     summary: NonEmptyText
-    tags: list[NonEmptyText] = Field(default_factory=list)
+    tags: Annotated[list[NonEmptyText], JsonRules.of(uniqueItems=True)] = Field(
+        default_factory=list
+    )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -258,7 +319,8 @@ class Lm(_Strict):
 class Rubric(_Strict):
     id: Slug
     criterion: NonEmptyText
-    weight: float = Field(gt=0, allow_inf_nan=False)
+    # le=1: weights are > 0 and sum to 1, so each is at most 1 (a bound JSON Schema can state)
+    weight: float = Field(gt=0, le=1, allow_inf_nan=False)
     evaluation_criteria: list[NonEmptyText] = Field(min_length=1)
 
 
@@ -344,7 +406,9 @@ class Environment(_Strict):
     base_image: ImageRef = DEFAULT_BASE_IMAGE
     system_packages: list[AptPackage] = Field(default_factory=list)
     install: list[NonEmptyText] = Field(default_factory=list)
-    env: dict[EnvName, str] = Field(default_factory=dict)
+    env: Annotated[dict[EnvName, str], JsonRules.of(additionalProperties=False)] = Field(
+        default_factory=dict
+    )
     workdir: AbsolutePath = "/app"
 
 
@@ -370,10 +434,11 @@ _BUILTIN_HINTS: Mapping[str, str] = {
     "missing": "add this field",
     "extra_forbidden": "remove it, or fix the spelling of the field name",
     "string_type": "write text here",
-    "float_type": "write a number here",
+    "float_type": "write a number here, without quotes (e.g. 0.25)",
     "float_parsing": "write a number here, e.g. 0.25",
     "finite_number": "write a finite number",
     "greater_than": "use a positive number",
+    "less_than_equal": "weights sum to 1, so none is above 1",
     "list_type": "write a list here (lines starting with '- ')",
     "dict_type": "write a mapping here (key: value lines)",
     "model_type": "write a mapping here (key: value lines)",
@@ -434,10 +499,35 @@ def validate_tb_meta(data: Any, *, file: str) -> TbMeta:
         raise DatumInvalid(file, problems_from(exc)) from None
 
 
+#: What JSON Schema cannot say, so only `datum check` enforces it (README, "datum schema").
+SCHEMA_GAPS = (
+    "rubric weights sum to 1",
+    "rubric ids are unique (uniqueItems compares whole rubrics)",
+    "task_id is re-bench-<the datum's directory name>",
+    "weight is not NaN (JSON has no NaN; validators fed YAML compare it as neither < nor >)",
+)
+
+_JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas for editors: datum.yaml and tb_meta.json."""
-    datum = Datum.model_json_schema()
-    datum["title"] = "datum.yaml"
-    tb_meta = TbMeta.model_json_schema()
-    tb_meta["title"] = "tb_meta.json"
+    """JSON Schemas for editors and check-jsonschema: datum.yaml and tb_meta.json.
+
+    Every rule JSON Schema can express is in them (patterns, lengths, uniqueness, enums, bounds);
+    the rest is listed in :data:`SCHEMA_GAPS` and in the schema's description.
+    """
+    datum = _document(Datum, "datum.yaml", DATUM_TASK_ID_PATTERN)
+    tb_meta = _document(TbMeta, "tb_meta.json", TB_META_TASK_ID_PATTERN)
     return {"datum.yaml": datum, "tb_meta.json": tb_meta}
+
+
+def _document(model: type[BaseModel], title: str, task_id_pattern: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema["properties"]["task_id"]["pattern"] = task_id_pattern
+    gaps = "; ".join(SCHEMA_GAPS)
+    return {
+        "$schema": _JSON_SCHEMA_DIALECT,
+        **schema,
+        "title": title,
+        "description": f"{title} of a datum. Checked only by `datum check`: {gaps}.",
+    }
