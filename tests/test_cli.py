@@ -176,7 +176,7 @@ def test_generate_reports_invalid_datums_and_continues(project: Path, run_cli: C
 
 def test_list(project: Path, run_cli: CliRun) -> None:
     run_cli("new", "draft")
-    result = run_cli("list")
+    result = run_cli("list", "--check")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split() == ["NAME", "BASELINE", "STATUS", "TITLE"]

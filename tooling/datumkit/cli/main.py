@@ -210,12 +210,13 @@ def import_(ctx: click.Context, directory: Path, name: str | None, allow_invalid
 
 @cli.command(name="list")
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable list.")
+@click.option("--check", "check_now", is_flag=True, help="Run every check now, not last results.")
 @click.pass_context
-def list_(ctx: click.Context, json_output: bool) -> None:
-    """Every datum: name, baseline, status, title."""
+def list_(ctx: click.Context, json_output: bool, check_now: bool) -> None:
+    """Every datum: name, baseline, status (of the last `datum check`), title."""
     from datumkit.cli.commands.list_datums import list_datums as run
 
-    _exit(run(_project(ctx), json_output=json_output))
+    _exit(run(_project(ctx), json_output=json_output, check=check_now))
 
 
 @cli.command()
@@ -233,8 +234,20 @@ def schema(which: str) -> None:
 @click.argument("name")
 @click.argument("assignments", nargs=-1, required=True, metavar="FIELD VALUE [FIELD VALUE]...")
 @click.option("--yaml", "as_yaml", is_flag=True, help="Read each VALUE as YAML (numbers, lists).")
+@click.option(
+    "--allow-invalid",
+    is_flag=True,
+    help="Write even if other fields are still invalid (filling a skeleton field by field); "
+    "then list what is left.",
+)
 @click.pass_context
-def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: bool) -> None:
+def set_(
+    ctx: click.Context,
+    name: str,
+    assignments: tuple[str, ...],
+    as_yaml: bool,
+    allow_invalid: bool,
+) -> None:
     """Set fields of NAME's datum.yaml (e.g. repo.start_commit_sha SHA), keeping comments.
 
     All assignments are applied together and the result is validated before anything is
@@ -246,7 +259,7 @@ def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: b
     if len(assignments) % 2:
         raise click.UsageError("give FIELD VALUE pairs: the last FIELD has no VALUE")
     pairs = list(zip(assignments[::2], assignments[1::2], strict=True))
-    _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml))
+    _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml, allow_invalid=allow_invalid))
 
 
 @cli.command()

@@ -45,6 +45,7 @@ __all__ = [
     "has_commit",
     "is_repository",
     "lookup_object",
+    "mirror_create_commands",
     "mirror_path",
     "normalize_git_url",
     "open_mirror",
@@ -115,6 +116,20 @@ def configured_mirrors(project_root: Path) -> dict[str, Path]:
     :class:`SourceError` naming the file and key, because silently ignoring it would send the user
     to the network they configured the mapping to avoid.
     """
+    return {url: path for url, (path, _) in _mirror_table(project_root).items()}
+
+
+def mirror_create_commands(project_root: Path) -> dict[str, str]:
+    """The ``create`` command of each mapping written as ``{ path = ..., create = ... }``.
+
+    A mapped mirror that is built by the project (``make example-upstream``) says so, and a user
+    whose mirror is missing is told that command instead of a ``git clone`` of a URL that may not
+    exist.
+    """
+    return {url: create for url, (_, create) in _mirror_table(project_root).items() if create}
+
+
+def _mirror_table(project_root: Path) -> dict[str, tuple[Path, str | None]]:
     pyproject = project_root / "pyproject.toml"
     if not pyproject.is_file():
         return {}
@@ -135,14 +150,29 @@ class MirrorLocator:
     cache_dir: Path
     #: ``[tool.datumkit.mirrors]`` as written (URL -> path); matched by normalised URL
     configured: Mapping[str, Path] = field(default_factory=dict)
+    #: how to create a configured mirror, where pyproject.toml says (URL -> command)
+    create_commands: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_project(cls, project_root: Path | None, cache_dir: Path | None = None) -> MirrorLocator:
         """Build the locator a command uses: ``cache_dir`` (``--cache``) > ``$DATUMKIT_CACHE`` >
         the user cache, plus the project's configured mirrors when there is a project."""
         cache = cache_dir if cache_dir is not None else default_cache_dir()
-        configured = configured_mirrors(project_root) if project_root is not None else {}
-        return cls(cache_dir=cache, configured=configured)
+        if project_root is None:
+            return cls(cache_dir=cache)
+        return cls(
+            cache_dir=cache,
+            configured=configured_mirrors(project_root),
+            create_commands=mirror_create_commands(project_root),
+        )
+
+    def create_command(self, git_url: str) -> str | None:
+        """The configured command that builds the mirror of ``git_url``, if there is one."""
+        identity = normalize_git_url(git_url)
+        for url, command in self.create_commands.items():
+            if normalize_git_url(url) == identity:
+                return command
+        return None
 
     def configured_path(self, git_url: str) -> Path | None:
         """Return the user-configured mirror for ``git_url``, or ``None`` when there is none."""
@@ -173,9 +203,10 @@ def open_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
         return repo
     display = parse_git_url(git_url).display
     if locator.configured_path(git_url) is not None:
+        command = locator.create_command(git_url) or f"git clone --mirror {display} {path}"
         raise MirrorMissing(
             f"configured mirror {path} of {display} is missing or not a git repository",
-            hint=f"create it with `git clone --mirror {display} {path}`, or fix its entry in "
+            hint=f"create it with `{command}`, or fix its entry in "
             "[tool.datumkit.mirrors] of pyproject.toml",
         )
     raise MirrorMissing(
@@ -230,15 +261,25 @@ def _datumkit_table(document: Mapping[str, Any]) -> dict[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
-def _mirror_entry(pyproject: Path, url: str, value: object) -> Path:
-    if not isinstance(value, str) or not value.strip():
+def _mirror_entry(pyproject: Path, url: str, value: object) -> tuple[Path, str | None]:
+    """A mapping is a path, or ``{ path = "...", create = "command that builds it" }``."""
+    create: object = None
+    if isinstance(value, dict):
+        create = value.get("create")
+        unknown = sorted(set(value) - {"path", "create"})
+        value = value.get("path") if not unknown else None
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or not (create is None or (isinstance(create, str) and create.strip()))
+    ):
         raise SourceError(
-            "must be a path to a local mirror (a string)",
+            "must be a path to a local mirror (a string), or { path = ..., create = ... }",
             file=str(pyproject),
             location=f'tool.datumkit.mirrors."{url}"',
         )
     path = Path(value).expanduser()
-    return path if path.is_absolute() else pyproject.parent / path
+    return (path if path.is_absolute() else pyproject.parent / path), create
 
 
 def open_repository(path: Path) -> pygit2.Repository | None:
