@@ -121,6 +121,39 @@ def _datum_selection(function: Any) -> Any:
 
 
 @cli.command()
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--force", is_flag=True, help="Replace existing files that differ.")
+@click.option(
+    "--datumkit-version",
+    "version",
+    default=None,
+    metavar="X.Y.Z",
+    help="The datumkit release the hooks and workflows pin. Default: this one.",
+)
+@click.option(
+    "--datumkit-url",
+    "git_url",
+    default=None,
+    metavar="URL",
+    help="datumkit's git repository (hooks, and pip installs until --from-index).",
+)
+@click.option("--from-index", is_flag=True, help="Workflows pip install datumkit==X.Y.Z.")
+def init(
+    directory: Path, force: bool, version: str | None, git_url: str | None, from_index: bool
+) -> None:
+    """Make DIRECTORY (default: here) a datum repository using datumkit as a package."""
+    from datumkit.cli.commands.init import init as run
+    from datumkit.generate.repository import DATUMKIT_GIT_URL, Scaffold
+
+    scaffold = Scaffold(
+        version=version or __version__, git_url=git_url or DATUMKIT_GIT_URL, from_index=from_index
+    )
+    _exit(run(directory, scaffold, force=force))
+
+
+@cli.command()
 @click.argument("name")
 @click.pass_context
 def new(ctx: click.Context, name: str) -> None:
