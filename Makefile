@@ -4,7 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATUM := $(BIN)/datum
 UPSTREAM := build/upstream/banking77-upstream.git
-STAMP := $(VENV)/.installed
+# The install stamp is named after a hash of what the install depends on ([project] and
+# [build-system] of pyproject.toml), not the file's date: adding a mirror mapping under
+# [tool.datumkit] must not reinstall the venv (which fails offline).
+DEPS_HASH := $(shell $(PYTHON) -c 'import hashlib, json, tomllib; d = tomllib.load(open("pyproject.toml", "rb")); print(hashlib.sha256(json.dumps([d.get("project"), d.get("build-system")], sort_keys=True).encode()).hexdigest()[:16])')
+STAMP := $(VENV)/.installed-$(DEPS_HASH)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup example-upstream demo datum datums test lint format clean
@@ -12,10 +16,11 @@ STAMP := $(VENV)/.installed
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed*
 	@touch $@
 
 setup: $(STAMP)  ## Create .venv and install datumkit with its dev tools
@@ -37,12 +42,14 @@ demo: $(STAMP) $(UPSTREAM)  ## Set up, build the example upstream, make the bank
 	@printf 'baseline: '; cd build/demo/baseline && PYTHONDONTWRITEBYTECODE=1 $(CURDIR)/$(BIN)/python -m banking77.evaluate
 	@printf 'patched:  '; cd build/demo/patched && PYTHONDONTWRITEBYTECODE=1 $(CURDIR)/$(BIN)/python -m banking77.evaluate
 
-datum: $(STAMP)  ## Generate and check one datum: make datum NAME=banking77
+# The bundled example's upstream is built on demand, so `make datum NAME=banking77` works right
+# after a clone and `make setup`.
+datum: $(STAMP) $(if $(filter banking77,$(NAME)),$(UPSTREAM))  ## Generate and check one datum: make datum NAME=banking77
 	@test -n "$(NAME)" || { echo "usage: make datum NAME=<datum name>" >&2; exit 2; }
 	$(DATUM) generate $(NAME)
 	$(DATUM) check $(NAME)
 
-datums: $(STAMP)  ## Generate and check every datum
+datums: $(STAMP) $(UPSTREAM)  ## Generate and check every datum
 	$(DATUM) generate --all
 	$(DATUM) check --all
 

@@ -176,7 +176,7 @@ def test_generate_reports_invalid_datums_and_continues(project: Path, run_cli: C
 
 def test_list(project: Path, run_cli: CliRun) -> None:
     run_cli("new", "draft")
-    result = run_cli("list")
+    result = run_cli("list", "--check")
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0].split() == ["NAME", "BASELINE", "STATUS", "TITLE"]
@@ -187,8 +187,10 @@ def test_list(project: Path, run_cli: CliRun) -> None:
 
 
 def test_schema(run_cli: CliRun) -> None:
-    both = json.loads(run_cli("schema").output)
-    assert set(both) == {"datum.yaml", "tb_meta.json"}
+    default = json.loads(run_cli("schema").output)
+    assert default["title"] == "datum.yaml"
+    assert default == json.loads(run_cli("schema", "datum.yaml").output)
+    assert "environment" in default["properties"]
     one = json.loads(run_cli("schema", "tb_meta.json").output)
     assert one["title"] == "tb_meta.json"
     assert run_cli("schema", "other.json").exit_code == 2

@@ -128,3 +128,42 @@ def test_field_paths_round_trip() -> None:
     for bad in ("", ".a", "a.", "a[x]", "[0]", "a..b", "a[0]b"):
         with pytest.raises(DatumError):
             parse_field_path(bad)
+
+
+def _layout_cases() -> list[tuple[str, bytes]]:
+    from datumkit.cli.commands.new import new_datum_yaml
+
+    data = Path(__file__).resolve().parent / "data"
+    repo = Path(__file__).resolve().parent.parent
+    return [
+        ("skeleton", new_datum_yaml("skeleton")),
+        ("banking77", (repo / "datums/banking77/datum.yaml").read_bytes()),
+        ("minimal", (data / "minimal/datum.yaml").read_bytes()),
+        ("full", (data / "full/datum.yaml").read_bytes()),
+    ]
+
+
+@pytest.mark.parametrize(("name", "text"), _layout_cases(), ids=[c[0] for c in _layout_cases()])
+def test_repeated_sets_never_reindent_lines_they_do_not_edit(
+    name: str, text: bytes, project: Path, run_cli: CliRun
+) -> None:
+    task_id = next(
+        line.split(":", 1)[1].split("#")[0].strip()
+        for line in text.decode().splitlines()
+        if line.startswith("task_id:")
+    )
+    directory = project / "datums" / task_id.removeprefix("re-bench-")
+    directory.mkdir(exist_ok=True)
+    path = directory / "datum.yaml"
+    path.write_bytes(text)
+    before = text.decode().splitlines()
+    for round_ in range(5):
+        result = run_cli(
+            "set", directory.name, "metadata.title", f"Title {round_}", "--allow-invalid"
+        )
+        assert result.exit_code == 0, result.output
+    after = path.read_text().splitlines()
+    assert len(after) == len(before)
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 1, changed
+    assert "Title 4" in changed[0][1]

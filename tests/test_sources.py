@@ -23,17 +23,18 @@ import pygit2
 import pytest
 
 from datumkit.errors import DatumError
-from datumkit.git import mirrors as sources
+from datumkit.git import fetch as sources
+from datumkit.git import urls
+from datumkit.git.fetch import FetchResult, fetch_mirror
 from datumkit.git.mirrors import (
+    CACHE_ENV,
     CommitMissing,
     FetchFailed,
-    FetchResult,
     MirrorLocator,
     MirrorMissing,
     SourceError,
     configured_mirrors,
     default_cache_dir,
-    fetch_mirror,
     mirror_path,
     open_mirror,
     resolve_commit,
@@ -117,7 +118,7 @@ def locator(tmp_path: Path) -> MirrorLocator:
 
 @pytest.fixture(autouse=True)
 def _no_ambient_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(sources.CACHE_ENV, raising=False)
+    monkeypatch.delenv(CACHE_ENV, raising=False)
 
 
 def refs_of(repo: pygit2.Repository) -> set[str]:
@@ -293,7 +294,7 @@ def test_find_project_root_none_outside_projects(tmp_path: Path) -> None:
 def test_default_cache_dir_is_the_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = Path(platformdirs.user_cache_dir("datumkit")) / "mirrors"
     assert default_cache_dir() == expected
-    monkeypatch.setenv(sources.CACHE_ENV, "")
+    monkeypatch.setenv(CACHE_ENV, "")
     assert default_cache_dir() == expected
 
 
@@ -301,7 +302,7 @@ def test_locator_precedence_arg_then_env_then_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert MirrorLocator.for_project(None).cache_dir == default_cache_dir()
-    monkeypatch.setenv(sources.CACHE_ENV, str(tmp_path / "env"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
     assert MirrorLocator.for_project(None).cache_dir == tmp_path / "env"
     assert default_cache_dir() == tmp_path / "env"
     chosen = MirrorLocator.for_project(None, cache_dir=tmp_path / "arg")
@@ -424,7 +425,7 @@ def test_by_sha_fetch_over_a_transport_gets_advertised_refs_only(
     orphan = upstream.commit_off_branch("orphan.txt")
     pulled = upstream.commit_on_pull_ref("pr.txt")
     repo = pygit2.init_repository(tmp_path / "m.git", bare=True)
-    source = sources._parse_git_url(upstream.file_url)
+    source = urls.parse_git_url(upstream.file_url)
     sources._fetch_by_sha(repo, source, [orphan, pulled], time.monotonic() + 60)
     assert pulled in repo
     assert orphan not in repo

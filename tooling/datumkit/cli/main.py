@@ -121,6 +121,39 @@ def _datum_selection(function: Any) -> Any:
 
 
 @cli.command()
+@click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--force", is_flag=True, help="Replace existing files that differ.")
+@click.option(
+    "--datumkit-version",
+    "version",
+    default=None,
+    metavar="X.Y.Z",
+    help="The datumkit release the hooks and workflows pin. Default: this one.",
+)
+@click.option(
+    "--datumkit-url",
+    "git_url",
+    default=None,
+    metavar="URL",
+    help="datumkit's git repository (hooks, and pip installs until --from-index).",
+)
+@click.option("--from-index", is_flag=True, help="Workflows pip install datumkit==X.Y.Z.")
+def init(
+    directory: Path, force: bool, version: str | None, git_url: str | None, from_index: bool
+) -> None:
+    """Make DIRECTORY (default: here) a datum repository using datumkit as a package."""
+    from datumkit.cli.commands.init import init as run
+    from datumkit.generate.repository import DATUMKIT_GIT_URL, Scaffold
+
+    scaffold = Scaffold(
+        version=version or __version__, git_url=git_url or DATUMKIT_GIT_URL, from_index=from_index
+    )
+    _exit(run(directory, scaffold, force=force))
+
+
+@cli.command()
 @click.argument("name")
 @click.pass_context
 def new(ctx: click.Context, name: str) -> None:
@@ -210,18 +243,21 @@ def import_(ctx: click.Context, directory: Path, name: str | None, allow_invalid
 
 @cli.command(name="list")
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable list.")
+@click.option("--check", "check_now", is_flag=True, help="Run every check now, not last results.")
 @click.pass_context
-def list_(ctx: click.Context, json_output: bool) -> None:
-    """Every datum: name, baseline, status, title."""
+def list_(ctx: click.Context, json_output: bool, check_now: bool) -> None:
+    """Every datum: name, baseline, status (of the last `datum check`), title."""
     from datumkit.cli.commands.list_datums import list_datums as run
 
-    _exit(run(_project(ctx), json_output=json_output))
+    _exit(run(_project(ctx), json_output=json_output, check=check_now))
 
 
 @cli.command()
-@click.argument("which", required=False, type=click.Choice(["datum.yaml", "tb_meta.json"]))
-def schema(which: str | None) -> None:
-    """Print the JSON Schema of datum.yaml and tb_meta.json (or just WHICH)."""
+@click.argument(
+    "which", required=False, default="datum.yaml", type=click.Choice(["datum.yaml", "tb_meta.json"])
+)
+def schema(which: str) -> None:
+    """Print the JSON Schema of datum.yaml (default) or tb_meta.json."""
     from datumkit.cli.commands.schema import schema as run
 
     _exit(run(which))
@@ -231,8 +267,20 @@ def schema(which: str | None) -> None:
 @click.argument("name")
 @click.argument("assignments", nargs=-1, required=True, metavar="FIELD VALUE [FIELD VALUE]...")
 @click.option("--yaml", "as_yaml", is_flag=True, help="Read each VALUE as YAML (numbers, lists).")
+@click.option(
+    "--allow-invalid",
+    is_flag=True,
+    help="Write even if other fields are still invalid (filling a skeleton field by field); "
+    "then list what is left.",
+)
 @click.pass_context
-def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: bool) -> None:
+def set_(
+    ctx: click.Context,
+    name: str,
+    assignments: tuple[str, ...],
+    as_yaml: bool,
+    allow_invalid: bool,
+) -> None:
     """Set fields of NAME's datum.yaml (e.g. repo.start_commit_sha SHA), keeping comments.
 
     All assignments are applied together and the result is validated before anything is
@@ -244,7 +292,7 @@ def set_(ctx: click.Context, name: str, assignments: tuple[str, ...], as_yaml: b
     if len(assignments) % 2:
         raise click.UsageError("give FIELD VALUE pairs: the last FIELD has no VALUE")
     pairs = list(zip(assignments[::2], assignments[1::2], strict=True))
-    _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml))
+    _exit(run(_project(ctx), name, pairs, as_yaml=as_yaml, allow_invalid=allow_invalid))
 
 
 @cli.command()

@@ -47,6 +47,7 @@ from datumkit.git.patchparse import (
     encode_path,
     parse_patch,
 )
+from datumkit.git.patchstyle import REGENERATE, style_problem
 from datumkit.git.tree import (
     EXECUTABLE_MODE,
     GITLINK_MODE,
@@ -162,6 +163,18 @@ def apply_patch_in_memory(repo: pygit2.Repository, baseline: str, patch: bytes) 
     Raises :class:`UnsafePath`, :class:`MalformedPatch`, :class:`EmptyPatch`,
     :class:`BaselineNotFound`, :class:`PatchAlreadyApplied` or :class:`PatchDoesNotApply`.
     """
+    try:
+        return _apply(repo, baseline, patch)
+    except (MalformedPatch, PatchDoesNotApply) as error:
+        cause = style_problem(patch)
+        if cause is None:
+            raise
+        error.message = f"{cause}; {error.message}"
+        error.hint = REGENERATE
+        raise
+
+
+def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
     parsed = parse_patch(patch)
     if not parsed.files:
         raise EmptyPatch()

@@ -23,14 +23,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ValidationError,
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError
 
 from datumkit.errors import DatumError
-from datumkit.model.datumdir import is_datum_name
+from datumkit.model.datumdir import DATUM_NAME_RE, is_datum_name
 from datumkit.model.fieldpath import format_field_path
 
 #: The documented sensitivity levels, least to most restricted (README, "Sensitivity").
@@ -71,6 +73,61 @@ _CONTROL_RE = re.compile(f"[{re.escape(_CONTROL)}]")
 _MULTILINE_CONTROL_RE = re.compile(
     f"[{re.escape(_CONTROL.replace(chr(10), '').replace(chr(9), ''))}]"
 )
+
+# --- the same rules for JSON Schema (ECMA-262 regexes: editors and check-jsonschema) ----------
+# Each pattern accepts exactly what its validator accepts; tests/test_schema_differential.py runs
+# a corpus through both. Where a Python regex above is already ECMA-compatible it is reused.
+
+
+def ecma(regex: re.Pattern[str]) -> str:
+    """A `fullmatch` regex as an anchored ECMA-262 pattern (JSON Schema has no `\\Z`)."""
+    return "^(?:" + regex.pattern.replace("\\Z", "$") + ")$"
+
+
+#: at least one character that is not white space (what `_non_empty_text` demands)
+NON_EMPTY_PATTERN = r"\S"
+_ECMA_CONTROL = _CONTROL.encode("unicode_escape").decode("ascii")
+#: one line that is not blank: no control character at all (`_one_line`, `_install_step`)
+ONE_LINE_PATTERN = f"^[^{_ECMA_CONTROL}]*[^\\s{_ECMA_CONTROL}][^{_ECMA_CONTROL}]*$"
+#: an environment value: one line, tabs allowed
+ENV_VALUE_PATTERN = (
+    "^[^" + _CONTROL.replace("\t", "").encode("unicode_escape").decode("ascii") + "]*$"
+)
+#: `_git_url`: scp-like ssh, an https/ssh/file URL, or a path that is not a URL of another scheme
+GIT_URL_PATTERN = (
+    r"^(?:[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+|(?:https|ssh|file)://\S+"
+    r"|(?![a-z][a-z0-9+.-]*://\S)\S+)$"
+)
+#: `_relative_path`: "" or '/'-separated names, no leading '/', no '\\', no '.', '..' or empty part
+RELATIVE_PATH_PATTERN = r"^(?!(?:.*/)?\.{1,2}(?:/|$))(?:[^/\\]+/)*[^/\\]*$"
+#: `_absolute_path`: starts with '/', no '..' part
+ABSOLUTE_PATH_PATTERN = r"^/(?!(?:.*/)?\.\.(?:/|$))"
+#: the task_id of datums/<name>/datum.yaml: the prefix and a valid directory name
+DATUM_TASK_ID_PATTERN = "^" + TASK_ID_PREFIX + "(?:" + DATUM_NAME_RE.pattern + ")$"
+#: the task_id of a tb_meta.json read without its directory: the prefix, and a slug overall
+TB_META_TASK_ID_PATTERN = "^" + TASK_ID_PREFIX + "(?:" + SLUG_RE.pattern + ")$"
+
+
+@dataclass(frozen=True)
+class JsonRules:
+    """Annotated marker: adds JSON Schema keywords that restate a validator's rule for editors.
+
+    The validator stays the authority (its message carries the fix); the keywords let an editor
+    or check-jsonschema reject the same values without running datumkit.
+    """
+
+    rules: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, **rules: Any) -> JsonRules:
+        return cls(tuple(sorted(rules.items())))
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(dict(self.rules))
+        return schema
 
 
 def _rule(message: str, hint: str) -> PydanticCustomError:
@@ -264,28 +321,60 @@ def _install_step(value: str) -> str:
 
 
 #: prose: newlines allowed (summary, instructions, criteria)
-NonEmptyText = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_multiline)]
+NonEmptyText = Annotated[
+    str,
+    AfterValidator(_non_empty_text),
+    AfterValidator(_multiline),
+    JsonRules.of(minLength=1, pattern=NON_EMPTY_PATTERN),
+]
 #: one line of text (titles, tags), shown on terminals and in review comments
-OneLineText = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_one_line)]
-InstallStep = Annotated[str, AfterValidator(_non_empty_text), AfterValidator(_install_step)]
-EnvValue = Annotated[str, AfterValidator(_env_value)]
-Slug = Annotated[str, AfterValidator(_slug)]
-CommitSha = Annotated[str, AfterValidator(_sha)]
-RelativePath = Annotated[str, AfterValidator(_relative_path)]
+OneLineText = Annotated[
+    str,
+    AfterValidator(_non_empty_text),
+    AfterValidator(_one_line),
+    JsonRules.of(minLength=1, pattern=ONE_LINE_PATTERN),
+]
+InstallStep = Annotated[
+    str,
+    AfterValidator(_non_empty_text),
+    AfterValidator(_install_step),
+    JsonRules.of(minLength=1, pattern=ONE_LINE_PATTERN),
+]
+EnvValue = Annotated[str, AfterValidator(_env_value), JsonRules.of(pattern=ENV_VALUE_PATTERN)]
+Slug = Annotated[str, AfterValidator(_slug), JsonRules.of(pattern=ecma(SLUG_RE))]
+CommitSha = Annotated[
+    str, AfterValidator(_sha), JsonRules.of(pattern=ecma(SHA_RE), minLength=40, maxLength=40)
+]
+RelativePath = Annotated[
+    str, AfterValidator(_relative_path), JsonRules.of(pattern=RELATIVE_PATH_PATTERN)
+]
 #: the task directory inside the repository: a relative path that is also portable
-Subdir = Annotated[str, AfterValidator(_relative_path), AfterValidator(_portable)]
-GitUrl = Annotated[str, AfterValidator(_git_url)]
-BranchName = Annotated[str, AfterValidator(_branch)]
-ImageRef = Annotated[str, AfterValidator(_image)]
-AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
-AptPackage = Annotated[str, AfterValidator(_apt_package)]
-EnvName = Annotated[str, AfterValidator(_env_name)]
+Subdir = Annotated[
+    str,
+    AfterValidator(_relative_path),
+    AfterValidator(_portable),
+    JsonRules.of(pattern=RELATIVE_PATH_PATTERN),
+]
+GitUrl = Annotated[str, AfterValidator(_git_url), JsonRules.of(pattern=GIT_URL_PATTERN)]
+BranchName = Annotated[str, AfterValidator(_branch), JsonRules.of(pattern=ecma(BRANCH_RE))]
+ImageRef = Annotated[str, AfterValidator(_image), JsonRules.of(pattern=ecma(IMAGE_RE))]
+AbsolutePath = Annotated[
+    str, AfterValidator(_absolute_path), JsonRules.of(pattern=ABSOLUTE_PATH_PATTERN)
+]
+AptPackage = Annotated[
+    str, AfterValidator(_apt_package), JsonRules.of(pattern=ecma(APT_PACKAGE_RE))
+]
+EnvName = Annotated[str, AfterValidator(_env_name), JsonRules.of(pattern=ecma(ENV_NAME_RE))]
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors: a typo like `weigth` must not pass silently."""
+    """Unknown keys are errors: a typo like `weigth` must not pass silently.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Strict types: `weight: "0.6"` is text, not a number, in YAML and in the JSON Schema editors
+    use, so the tool refuses it too instead of converting it (an int is still a number).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _collect(
@@ -335,7 +424,7 @@ class Metadata(_Strict):
 
     title: OneLineText
     summary: NonEmptyText
-    tags: list[OneLineText] = Field(default_factory=list)
+    tags: Annotated[list[OneLineText], JsonRules.of(uniqueItems=True)] = Field(default_factory=list)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -373,8 +462,9 @@ class Rubric(_Strict):
     id: Slug
     criterion: NonEmptyText
     # strict: `true` or "0.5" are not weights (a bool slipped past the sum rule and crashed
-    # generation); integers are still accepted as numbers
-    weight: float = Field(gt=0, allow_inf_nan=False, strict=True)
+    # generation); integers are still accepted as numbers. le=1: weights are > 0 and sum to 1,
+    # so each is at most 1 (a bound JSON Schema can state)
+    weight: float = Field(gt=0, le=1, allow_inf_nan=False, strict=True)
     evaluation_criteria: list[NonEmptyText] = Field(min_length=1)
 
 
@@ -460,7 +550,9 @@ class Environment(_Strict):
     base_image: ImageRef = DEFAULT_BASE_IMAGE
     system_packages: list[AptPackage] = Field(default_factory=list)
     install: list[InstallStep] = Field(default_factory=list)
-    env: dict[EnvName, EnvValue] = Field(default_factory=dict)
+    env: Annotated[dict[EnvName, EnvValue], JsonRules.of(additionalProperties=False)] = Field(
+        default_factory=dict
+    )
     workdir: AbsolutePath = "/app"
 
 
@@ -488,10 +580,11 @@ _BUILTIN_HINTS: Mapping[str, str] = {
     "missing": "add this field",
     "extra_forbidden": "remove it, or fix the spelling of the field name",
     "string_type": "write text here",
-    "float_type": "write a number here",
+    "float_type": "write a number here, without quotes (e.g. 0.25)",
     "float_parsing": "write a number here, e.g. 0.25",
     "finite_number": "write a finite number",
     "greater_than": "use a positive number",
+    "less_than_equal": "weights sum to 1, so none is above 1",
     "list_type": "write a list here (lines starting with '- ')",
     "dict_type": "write a mapping here (key: value lines)",
     "model_type": "write a mapping here (key: value lines)",
@@ -552,10 +645,35 @@ def validate_tb_meta(data: Any, *, file: str) -> TbMeta:
         raise DatumInvalid(file, problems_from(exc)) from None
 
 
+#: What JSON Schema cannot say, so only `datum check` enforces it (README, "datum schema").
+SCHEMA_GAPS = (
+    "rubric weights sum to 1",
+    "rubric ids are unique (uniqueItems compares whole rubrics)",
+    "task_id is re-bench-<the datum's directory name>",
+    "weight is not NaN (JSON has no NaN; validators fed YAML compare it as neither < nor >)",
+)
+
+_JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas for editors: datum.yaml and tb_meta.json."""
-    datum = Datum.model_json_schema()
-    datum["title"] = "datum.yaml"
-    tb_meta = TbMeta.model_json_schema()
-    tb_meta["title"] = "tb_meta.json"
+    """JSON Schemas for editors and check-jsonschema: datum.yaml and tb_meta.json.
+
+    Every rule JSON Schema can express is in them (patterns, lengths, uniqueness, enums, bounds);
+    the rest is listed in :data:`SCHEMA_GAPS` and in the schema's description.
+    """
+    datum = _document(Datum, "datum.yaml", DATUM_TASK_ID_PATTERN)
+    tb_meta = _document(TbMeta, "tb_meta.json", TB_META_TASK_ID_PATTERN)
     return {"datum.yaml": datum, "tb_meta.json": tb_meta}
+
+
+def _document(model: type[BaseModel], title: str, task_id_pattern: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    schema["properties"]["task_id"]["pattern"] = task_id_pattern
+    gaps = "; ".join(SCHEMA_GAPS)
+    return {
+        "$schema": _JSON_SCHEMA_DIALECT,
+        **schema,
+        "title": title,
+        "description": f"{title} of a datum. Checked only by `datum check`: {gaps}.",
+    }

@@ -156,6 +156,12 @@ def require_datum_directory(project_root: Path, name: str) -> Path:
     """The directory of datum `name`; UnknownDatum (exit 2) when there is no such datum."""
     check_datum_name(name)
     directory = datum_directory(project_root, name)
+    if directory.is_dir() and not (directory / DATUM_YAML).exists():
+        raise UnknownDatum(
+            f"{DATUMS_DIR}/{name} has no {DATUM_YAML} yet",
+            file=f"{DATUMS_DIR}/{name}/{DATUM_YAML}",
+            hint=f"run `datum new {name}` to write one; the files already there are kept",
+        )
     if not (directory / DATUM_YAML).is_file():
         known = ", ".join(list_datum_names(project_root)[:10]) or "none yet"
         raise UnknownDatum(

@@ -9,6 +9,7 @@ editing by field path) in one place.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,6 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from ruamel.yaml.scalarstring import LiteralScalarString
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from datumkit.bounded import MAX_DEPTH, too_deep, too_large
 from datumkit.errors import DatumError
@@ -146,9 +146,7 @@ def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
     decoded = _decode(text, file)
     try:
         check_bounds(decoded, file=file)
-        data, sequence_indent, sequence_offset = load_yaml_guess_indent(
-            decoded, yaml=_roundtrip_yaml()
-        )
+        data = _roundtrip_yaml().load(decoded)
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except YAMLError as exc:
@@ -157,28 +155,46 @@ def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
         raise YamlSyntaxError(
             f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
         ) from None
-    offset = sequence_offset or 0
+    mapping_indent, sequence_offset = _layout(decoded)
     return RoundTripDocument(
         data=data,
-        mapping_indent=_mapping_indent(decoded),
-        sequence_indent=max(sequence_indent or 2, offset + 2),
-        sequence_offset=offset,
+        mapping_indent=mapping_indent,
+        sequence_indent=sequence_offset + 2,
+        sequence_offset=sequence_offset,
     )
 
 
-def _mapping_indent(text: str) -> int:
-    """How far the file indents a nested mapping: the first `key:` line followed by a deeper key."""
-    previous_key_indent: int | None = None
+#: a line that opens a nested block: `key:` with nothing after it but a comment; group 1 is
+#: everything before the key (indent and any `- ` of a sequence item), so its length is the
+#: key's column
+_BLOCK_KEY = re.compile(r"^([ ]*(?:-[ ]+)*)[^\s#-][^#]*?:[ ]*(?:#.*)?$")
+
+
+def _layout(text: str) -> tuple[int, int]:
+    """The file's own indentation: (nested mapping indent, offset of a sequence's `-`).
+
+    Measured from the first block under a `key:` line, the way a person reads it. ruamel's
+    ``load_yaml_guess_indent`` is misled by a trailing comment on the key (`rubrics:  # ...`),
+    and a wrong guess re-indents lines the user never touched -- more on every edit.
+    """
+    mapping: int | None = None
+    offset: int | None = None
+    key_column: int | None = None
     for line in text.splitlines():
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
             continue
         indent = len(line) - len(stripped)
-        nested = previous_key_indent is not None and indent > previous_key_indent
-        if nested and not stripped.startswith("- "):
-            return indent - (previous_key_indent or 0)
-        previous_key_indent = indent if line.rstrip().endswith(":") else None
-    return 2
+        if key_column is not None and indent > key_column:
+            if stripped.startswith("-") and offset is None:
+                offset = indent - key_column
+            elif not stripped.startswith("-") and mapping is None:
+                mapping = indent - key_column
+        match = _BLOCK_KEY.match(line)
+        key_column = len(match.group(1)) if match else None
+        if mapping is not None and offset is not None:
+            break
+    return mapping or 2, offset if offset is not None else 0
 
 
 def _syntax_error(exc: MarkedYAMLError, file: str) -> YamlSyntaxError:

@@ -209,6 +209,8 @@ def review_datum(
     patch: PatchDiff | None = _patch_summary(None, head.read(PATCH_FILE))
     if base is not None:
         fields = tuple(field_changes(base.plain, head.plain))
+        if _blob(base, DATUM_YAML) != _blob(head, DATUM_YAML) and base.plain == head.plain:
+            notes.append(f"{DATUM_YAML}: formatting only: no field changed")
         found = rubric_changes(base.plain, head.plain)
         rubrics = found if found is not None and found.changed else None
         move = _baseline(base, head, mirrors, notes)

@@ -29,7 +29,8 @@ from datumkit.errors import DatumError, UsageProblem
 from datumkit.fsio import OutsideRoot, staged_directory, write_inside
 from datumkit.generate.datum import generate_datum
 from datumkit.generate.writer import write_outputs
-from datumkit.git.mirrors import CommitMissing, MirrorLocator, MirrorMissing, fetch_mirror
+from datumkit.git.fetch import fetch_mirror
+from datumkit.git.mirrors import CommitMissing, MirrorLocator, MirrorMissing
 from datumkit.interop.seed import TB_META, plan_import, validate_plan
 from datumkit.model.datumdir import (
     DATUM_YAML,

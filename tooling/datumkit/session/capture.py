@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pygit2
 
@@ -39,6 +38,7 @@ from datumkit.checks.secrets import scan_datum_files
 from datumkit.errors import DatumError, OperationFailed, UsageProblem
 from datumkit.fsio import staged_directory, write_inside
 from datumkit.git.apply import PatchError, PatchResult, apply_patch_in_memory
+from datumkit.git.urls import redact_url
 from datumkit.interop.seed import TB_META
 from datumkit.model.datum import SENSITIVITY_LEVELS, TASK_ID_PREFIX
 from datumkit.model.datumdir import NOTES_FILE, PATCH_FILE, TRACE_DIR
@@ -319,15 +319,6 @@ def slugify(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())
     slug = "-".join(words)[:_SLUG_MAX].strip("-")
     return slug or "task"
-
-
-def redact_url(url: str) -> str:
-    """A remote URL without user and password (tokens in https remotes are common)."""
-    parts = urlsplit(url)
-    if parts.scheme and "@" in parts.netloc:
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit(parts._replace(netloc=host))
-    return url
 
 
 def _remote_and_branch(root: Path, baseline: str) -> tuple[str | None, str | None, str | None]:

@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Sequence
 
-from datumkit.checks import DatumReport
+from datumkit.checks import DatumReport, lastrun
 from datumkit.checks.runner import check_many
 from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import say, warn
@@ -41,6 +41,8 @@ def check(
     started = time.perf_counter()
     reports = run_checks(project, names, jobs=jobs, only=only, progress=not json_output)
     elapsed = time.perf_counter() - started
+    if only is None:  # `datum list` shows what the last full check found
+        lastrun.record(project.root, reports)
     if json_output:
         say(json.dumps(as_json(reports, elapsed), indent=2))
     else:

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datumkit.cli.commands import EXIT_FAILED, EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import report_error, say, warn
 from datumkit.errors import DatumError
-from datumkit.git.mirrors import FetchFailed, fetch_mirror
+from datumkit.git.fetch import fetch_mirror
+from datumkit.git.mirrors import FetchFailed
 from datumkit.model.applied import clear_mirror_cache
 from datumkit.model.project import Project
 

@@ -1,7 +1,9 @@
 """`datum set NAME FIELD VALUE`: edit one field of datum.yaml, keeping comments and layout.
 
 The edited document is validated before anything is written: a `set` never leaves an invalid
-datum.yaml behind, and the write is atomic.
+datum.yaml behind, and the write is atomic. `--allow-invalid` is for filling a `datum new`
+skeleton field by field: it writes while *other* fields are still invalid and lists them, but a
+value that is itself invalid is still refused (the user just typed it; say so now).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from datumkit.cli.commands import EXIT_OK
-from datumkit.cli.output import say
+from datumkit.cli.output import say, warn
 from datumkit.fsio import write_atomic
-from datumkit.model.datum import validate_datum
+from datumkit.model.datum import DatumInvalid, FieldProblem, validate_datum
 from datumkit.model.datumdir import DATUM_YAML, DATUMS_DIR, require_datum_directory
-from datumkit.model.fieldpath import parse_field_path
+from datumkit.model.fieldpath import format_field_path, parse_field_path
 from datumkit.model.project import Project
 from datumkit.model.yamlio import get_field, load_roundtrip, parse_value, set_field, to_plain
 
@@ -30,8 +32,23 @@ def _typed_value(document: Any, path: list[str | int], text: str, as_yaml: bool)
     return text if current is None or isinstance(current, str) else parse_value(text)
 
 
+def _about(problem: FieldProblem, edited: Sequence[str]) -> bool:
+    """Whether a problem is in (or under, or over) one of the fields this call set."""
+    return any(
+        problem.path == field
+        or problem.path.startswith((f"{field}.", f"{field}["))
+        or field.startswith((f"{problem.path}.", f"{problem.path}["))
+        for field in edited
+    )
+
+
 def set_values(
-    project: Project, name: str, assignments: Sequence[tuple[str, str]], *, as_yaml: bool
+    project: Project,
+    name: str,
+    assignments: Sequence[tuple[str, str]],
+    *,
+    as_yaml: bool,
+    allow_invalid: bool = False,
 ) -> int:
     """Apply every FIELD=VALUE assignment, validate the result once, then write atomically.
 
@@ -41,14 +58,29 @@ def set_values(
     directory = require_datum_directory(project.root, name)
     display = f"{DATUMS_DIR}/{name}/{DATUM_YAML}"
     document = load_roundtrip((directory / DATUM_YAML).read_bytes(), file=display)
+    edited: list[str] = []
     for field, text in assignments:
         path = parse_field_path(field)
         set_field(document.data, path, _typed_value(document.data, path, text, as_yaml))
-    validate_datum(to_plain(document.data), name=name, file=display)
+        edited.append(format_field_path(path))
+    remaining: list[FieldProblem] = []
+    try:
+        validate_datum(to_plain(document.data), name=name, file=display)
+    except DatumInvalid as exc:
+        own = [p for p in exc.problems if _about(p, edited)]
+        if not allow_invalid or own:
+            raise DatumInvalid(display, own or exc.problems) from None
+        remaining = exc.problems
     fields = ", ".join(field for field, _ in assignments)
     if write_atomic(directory / DATUM_YAML, document.dump()):
         say(f"{display}: set {fields}")
-        say(f"next: `datum generate {name}` to bring the generated files in line")
     else:
         say(f"{display}: {fields} already had those values")
+    if remaining:
+        warn(f"{display}: still to fill in or fix ({len(remaining)}):")
+        for problem in remaining:
+            warn(f"  {problem.path}: {problem.message}")
+        warn(f"next: `datum set {name} FIELD VALUE --allow-invalid` for each, then `datum check`")
+    else:
+        say(f"next: `datum generate {name}` to bring the generated files in line")
     return EXIT_OK

@@ -1,0 +1,131 @@
+"""The outcome of the last full `datum check` of each datum, for `datum list` to show.
+
+Listing 300 datums must not run every check (6 s); it shows what the last `datum check` found,
+and whether the datum's files changed since (then the status is ``changed``: run the check
+again). Failures are kept too -- the point is to see at a glance which datums need work.
+
+One small JSON file per project, outside the working tree: ``<git dir>/datumkit/last-check.json``
+in a git repository, else beside the mirror cache (``$DATUMKIT_CACHE``) keyed by the project's
+path. Written atomically after
+merging with what is on disk; a file that does not parse is treated as empty (it is a view of
+past runs, never an input to a check).
+
+Freshness is a fingerprint of each datum's files (path, size, mtime in ns): cheap, and any edit,
+checkout or generate changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from datumkit.checks import SCHEMA, DatumReport
+from datumkit.fsio import write_atomic
+from datumkit.git.mirrors import default_cache_dir
+from datumkit.model.datumdir import DATUMS_DIR
+
+_FILE = "last-check.json"
+_VERSION = 1
+#: status of a datum no full `datum check` has seen
+UNCHECKED = "unchecked"
+#: status of a datum whose files changed after its last check
+CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class LastResult:
+    status: str
+    fingerprint: str
+
+
+def status_of(report: DatumReport) -> str:
+    """``ok``, ``invalid`` (datum.yaml does not load) or ``N finding(s)``."""
+    errors = [f for f in report.findings if f.severity == "error"]
+    if not errors:
+        return "ok"
+    if any(f.check == SCHEMA for f in errors):
+        return "invalid"
+    return f"{len(errors)} finding{'s' if len(errors) != 1 else ''}"
+
+
+def fingerprint(root: Path, name: str) -> str:
+    """Hash of (path, size, mtime) of every file of ``datums/<name>``; symlinks not followed."""
+    directory = root / DATUMS_DIR / name
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames.sort()
+        for filename in sorted(filenames):
+            path = Path(dirpath, filename)
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            relative = path.relative_to(directory).as_posix()
+            digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def results_file(root: Path) -> Path:
+    """Where the last results of the project at ``root`` live (never inside the work tree)."""
+    git_dir = _git_dir(root)
+    if git_dir is not None:
+        return git_dir / "datumkit" / _FILE
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return default_cache_dir() / ".last-check" / f"{key}.json"
+
+
+def _git_dir(root: Path) -> Path | None:
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
+        text = dot_git.read_text("utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            target = Path(text.removeprefix("gitdir:").strip())
+            return target if target.is_absolute() else (root / target).resolve()
+    return None
+
+
+def load(root: Path) -> dict[str, LastResult]:
+    """The stored results by datum name; ``{}`` when there are none or the file is unreadable."""
+    try:
+        document = json.loads(results_file(root).read_text("utf-8"))
+        entries = document["datums"] if document.get("version") == _VERSION else {}
+        return {
+            str(name): LastResult(str(entry["status"]), str(entry["fingerprint"]))
+            for name, entry in entries.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def record(root: Path, reports: Iterable[DatumReport]) -> None:
+    """Store the results of a full check (every check ran) of ``reports``' datums."""
+    entries = load(root)
+    for report in reports:
+        entries[report.name] = LastResult(status_of(report), fingerprint(root, report.name))
+    document = {
+        "version": _VERSION,
+        "datums": {
+            name: {"status": r.status, "fingerprint": r.fingerprint}
+            for name, r in sorted(entries.items())
+        },
+    }
+    path = results_file(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode())
+    except OSError:
+        pass  # a read-only git dir or cache: listing then shows "unchecked", nothing breaks
+
+
+def current_status(root: Path, name: str, results: Mapping[str, LastResult]) -> str:
+    """The stored status while the datum is unchanged, else ``changed`` / ``unchecked``."""
+    last = results.get(name)
+    if last is None:
+        return UNCHECKED
+    return last.status if last.fingerprint == fingerprint(root, name) else CHANGED
