@@ -152,17 +152,32 @@ def generate(project: Project, names: list[str]) -> None:
     help="Run only this check (repeatable). Default: all.",
 )
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable report on stdout.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every datum again, ignoring results cached from unchanged datums that passed.",
+)
 def check(
     project: Project,
     names: list[str],
     jobs: int | None,
     only: tuple[str, ...],
     json_output: bool,
+    no_cache: bool,
 ) -> None:
     """Validate NAMES (or --all, --changed-since) without writing; exit 1 on any finding."""
     from datumkit.cli.commands.check import check as run
 
-    _exit(run(project, names, json_output=json_output, jobs=jobs, only=only or None))
+    _exit(
+        run(
+            project,
+            names,
+            json_output=json_output,
+            jobs=jobs,
+            only=only or None,
+            use_cache=not no_cache,
+        )
+    )
 
 
 @cli.command()
