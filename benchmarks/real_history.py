@@ -143,7 +143,7 @@ class Routes:
             diff = pygit2.Diff.parse_diff(case.patch)
         except (pygit2.GitError, ValueError):
             return None
-        parent = repo.revparse_single(case.parent)
+        parent = repo.get(case.parent)
         assert isinstance(parent, pygit2.Commit)
         repo.index.read_tree(parent.tree)
         if check:
@@ -156,7 +156,7 @@ class Routes:
 
     def limit(self, case: Case) -> str | None:
         repo = pygit2.Repository(str(self.mirror))
-        repo.revparse_single(case.parent)
+        repo.get(case.parent)  # the commit object: every route needs at least that
         for blob in case.blobs:
             repo.odb.read(blob)
         return None

@@ -39,7 +39,7 @@ from datumkit.model.datumdir import (
     PATCH_FILE,
     DatumSource,
 )
-from datumkit.model.yamlio import load_roundtrip, to_plain
+from datumkit.model.yamlio import load_plain
 from datumkit.review.fields import (
     FieldChange,
     RubricChanges,
@@ -227,7 +227,7 @@ def _load(name: str, files: GitFiles) -> _Side:
             name, files, None, None, (f"{display}: missing (add it, or remove the directory)",)
         )
     try:
-        plain = to_plain(load_roundtrip(raw, file=display).data)
+        plain = load_plain(raw, file=display)  # values only: the fast loader, as check uses
     except DatumError as error:
         return _Side(name, files, None, None, (str(error),))
     try:
