@@ -21,6 +21,7 @@ from datumkit.secrets.scan import (
     load_allowlist,
     scan_bytes,
     scan_patch,
+    scanning,
 )
 
 NAME = "secrets"
@@ -52,7 +53,8 @@ def run(source: DatumDirectory, context: Project) -> Iterable[Finding]:
         for error in invalid.errors:
             yield Finding.from_error(NAME, source.name, error, allowlist_path)
         return
-    hits = list(_hits(source))
+    with scanning():  # one detect-secrets configuration for all the datum's files
+        hits = list(_hits(source))
     for relative, hit in hits:
         if allowlist.allows(hit):
             continue
