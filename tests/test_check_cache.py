@@ -196,3 +196,22 @@ def test_the_cli_caches_and_no_cache_rechecks(repo: Path) -> None:
     assert first.returncode == uncached.returncode == 0, first.stdout + first.stderr
     assert first.stdout == uncached.stdout
     assert {p: p.stat().st_mtime_ns for p in entries.iterdir()} == stamp  # untouched
+
+
+def test_a_check_not_known_to_be_cacheable_runs_every_time(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datumkit.checks.cache as cache_module
+
+    monkeypatch.setattr(
+        cache_module, "CONTENT_ONLY_CHECKS", frozenset({"schema", "generated", "patch"})
+    )
+    run(repo)
+    project = Project(root=repo)
+    cache = CheckCache.open(project)
+    reports = cache.run(project.names(), jobs=1)
+
+    assert cache.hits == 2
+    assert all(r.checks_run == ("schema", "generated", "patch", "secrets") for r in reports)
+    stored = json.loads(cache.path.read_text())["entries"]
+    assert all("secrets" not in entry["checks"] for entry in stored.values())

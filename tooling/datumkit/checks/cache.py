@@ -64,7 +64,7 @@ CACHE_FORMAT = 2
 #: checks whose result depends only on what a key covers (the datum's files, the tool, the
 #: project's settings and the baseline commit). A check not listed here (a new one, or one that
 #: reads something else) is run on every datum every time, cache or not.
-CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets", "leaks"})
+CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets"})
 #: distributions whose version changes what a check reports
 _LIBRARIES = ("pydantic", "pygit2", "detect-secrets", "ruamel.yaml", "dulwich")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
