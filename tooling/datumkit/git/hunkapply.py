@@ -126,7 +126,7 @@ class _Image:
         if any(self.patched[at : at + count]):
             return False
         window = self.lines[at : at + count]
-        if all(line.endswith(b"\n") for line in pre):
+        if not pre or pre[-1].endswith(b"\n"):  # only a side's last line can lack a newline
             return window == pre
         # The preimage ends without a newline: git compares its line hashes (blind to
         # whitespace) and then memcmp over the preimage bytes only, so a prefix can match.
