@@ -68,6 +68,7 @@ CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets"})
 #: distributions whose version changes what a check reports
 _LIBRARIES = ("pydantic", "pygit2", "detect-secrets", "ruamel.yaml", "dulwich")
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_DATUMS = DATUMS_DIR.encode()
 
 
 def tool_fingerprint() -> str:
@@ -111,16 +112,33 @@ def split_checks(only: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str
 
 def _git(root: Path, *args: str) -> bytes | None:
     """Output of a read-only git command in ``root``, or ``None`` when git cannot answer."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True,
-            check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # never write the index
-        )
-    except OSError:
-        return None
-    return done.stdout if done.returncode == 0 else None
+    return _git_all(root, [list(args)])[0]
+
+
+def _git_all(root: Path, commands: Sequence[Sequence[str]]) -> list[bytes | None]:
+    """Several read-only git commands run side by side (each waits mostly on the disk)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
+    processes: list[subprocess.Popen[bytes] | None] = []
+    for args in commands:
+        try:
+            processes.append(
+                subprocess.Popen(
+                    ["git", "-C", str(root), *args],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+            )
+        except OSError:
+            processes.append(None)
+    outputs: list[bytes | None] = []
+    for process in processes:
+        if process is None:
+            outputs.append(None)
+            continue
+        out, _ = process.communicate()
+        outputs.append(out if process.returncode == 0 else None)
+    return outputs
 
 
 @dataclass
@@ -138,32 +156,37 @@ def _datum_of(path: str) -> str | None:
 
 def _git_listing(root: Path) -> _GitListing | None:
     """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
-    if _git(root, "config", "--bool", "core.fileMode") == b"false\n":
-        return None
-    staged = _git(root, "ls-files", "-s", "-z", "--", DATUMS_DIR)
-    changed = _git(root, "diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR)
-    untracked = _git(root, "ls-files", "-o", "-z", "--", DATUMS_DIR)
-    if staged is None or changed is None or untracked is None:
+    file_mode, staged, changed, untracked = _git_all(
+        root,
+        [
+            ["config", "--bool", "core.fileMode"],
+            ["ls-files", "-s", "-z", "--", DATUMS_DIR],
+            ["diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR],
+            ["ls-files", "-o", "-z", "--", DATUMS_DIR],
+        ],
+    )
+    if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
         return None
     listing = _GitListing()
-    dirty = {p.decode("utf-8", "surrogateescape") for p in changed.split(b"\0") if p}
+    dirty = set(changed.split(b"\0"))
     for record in staged.split(b"\0"):
-        if not record:
+        # "<mode> <id> <stage>\tdatums/<name>/<rest>"; ls-files is sorted, so one datum's
+        # records are consecutive, but nothing here depends on that.
+        tab = record.find(b"\t")
+        parts = record[tab + 1 :].split(b"/", 2)
+        if tab < 0 or len(parts) != 3 or parts[0] != _DATUMS:
             continue
-        info, _, raw_path = record.partition(b"\t")
-        path = raw_path.decode("utf-8", "surrogateescape")
-        name = _datum_of(path)
-        if name is None:
-            continue
-        if path in dirty or not info.endswith(b" 0"):  # changed, or a conflict stage
-            listing.unknown.setdefault(name, []).append(path)
+        name = parts[1].decode("utf-8", "surrogateescape")
+        raw_path = record[tab + 1 :]
+        if raw_path in dirty or record[tab - 2 : tab] != b" 0":  # changed, or a conflict stage
+            listing.unknown.setdefault(name, []).append(raw_path.decode("utf-8", "surrogateescape"))
         else:
-            listing.known.setdefault(name, []).append(raw_path + b" " + info[:-2])
+            listing.known.setdefault(name, []).append(record)
     for raw_path in untracked.split(b"\0"):
         path = raw_path.decode("utf-8", "surrogateescape")
-        name = _datum_of(path)
-        if name is not None:
-            listing.unknown.setdefault(name, []).append(path)
+        owner = _datum_of(path)
+        if owner is not None:
+            listing.unknown.setdefault(owner, []).append(path)
     return listing
 
 
