@@ -12,8 +12,14 @@ and a repository holding one datum, then measures in the same run:
 - pre-commit's own start-up (`pre-commit run --files` on a file no hook matches), so the
   hooks' own work is the difference.
 
-Goals (issue 4): check --all of 2,000 datums under 30 s on 2 cores; one datum's hooks under
-1 s beyond pre-commit's start-up; the 2,000-datum / 1-datum ratio at most 1.5.
+It also times the one-process `datum-check` hook (`pre-commit run -c one-hook...`) against the
+four single-check hooks, and `datum --version`/`--help` against `python -c pass`. Commands are
+interleaved (A B C, B C A, ...) and reported as min-median-max.
+
+Goals (issues 4 and 14): check --all of 2,000 datums under 30 s on 2 cores; one datum's four
+hooks under 1 s, its datum-check hook under 0.35 s, beyond pre-commit's start-up; the
+2,000-datum / 1-datum ratio at most 1.5; `datum --version`/`--help` under 0.1 s beyond the
+interpreter's start-up.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,14 +52,17 @@ EXAMPLE = REPO_ROOT / "datums" / "banking77"
 URL = "https://example.invalid/datumkit/banking77-upstream.git"
 HOOKS = ("schema", "generated", "patch", "secrets")
 SOURCE_FILES = ("datum.yaml", "diff.patch", "notes.md")
+ONE_HOOK_CONFIG = "one-hook.pre-commit-config.yaml"
 
 
-def hooks_config() -> str:
+def hooks_config(hooks: Sequence[str] = HOOKS) -> str:
+    """A `repo: local` config running this checkout's hooks (`all` is the datum-check hook)."""
     lines = ["repos:", "  - repo: local", "    hooks:"]
-    for hook in HOOKS:
+    for hook in hooks:
+        hook_id = "datum-check" if hook == "all" else f"datum-{hook}"
         lines += [
-            f"      - id: datum-{hook}",
-            f"        name: datum-{hook}",
+            f"      - id: {hook_id}",
+            f"        name: {hook_id}",
             f"        entry: {BIN / 'datum-hook'} {hook}",
             "        language: unsupported",
             "        files: ^datums/",
@@ -72,6 +82,7 @@ def make_repository(root: Path, count: int, mirror: Path) -> list[str]:
     (root / "datums").mkdir(parents=True)
     (root / "pyproject.toml").write_text(f'[tool.datumkit.mirrors]\n"{URL}" = "{mirror}"\n')
     (root / ".pre-commit-config.yaml").write_text(hooks_config())
+    (root / ONE_HOOK_CONFIG).write_text(hooks_config(("all",)))
     (root / "README.md").write_text("a datum repository\n")
     locator = MirrorLocator.for_project(root, root / ".cache")
     template = (EXAMPLE / "datum.yaml").read_text()
@@ -101,16 +112,40 @@ def make_repository(root: Path, count: int, mirror: Path) -> list[str]:
     return names
 
 
-def timed(command: Sequence[str], cwd: Path, runs: int, env: dict[str, str]) -> float:
-    """Median wall time of `runs` runs; the command must succeed."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - started)
-        if result.returncode != 0:
-            raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-    return statistics.median(times)
+@dataclass
+class Timing:
+    """Wall times of one command, collected over interleaved rounds."""
+
+    label: str
+    command: list[str]
+    cwd: Path
+    times: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def spread(self) -> str:
+        """min-median-max in seconds."""
+        return f"{min(self.times):.3f}-{self.median:.3f}-{max(self.times):.3f}s"
+
+
+def interleaved(timings: Sequence[Timing], runs: int, env: dict[str, str]) -> None:
+    """Run every command once per round, in an order that rotates: A B C, B C A, ...
+
+    Interleaving spreads a noisy neighbour over all commands instead of one, so the ratios
+    between them stay meaningful on a shared machine. Every command must succeed.
+    """
+    for round_no in range(runs):
+        shift = round_no % len(timings)
+        for timing in [*timings[shift:], *timings[:shift]]:
+            started = time.perf_counter()
+            result = subprocess.run(
+                timing.command, cwd=timing.cwd, env=env, capture_output=True, text=True
+            )
+            timing.times.append(time.perf_counter() - started)
+            if result.returncode != 0:
+                raise SystemExit(f"{timing.label} failed:\n{result.stdout}\n{result.stderr}")
 
 
 def datum_files(root: Path, name: str) -> list[str]:
@@ -152,47 +187,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         make_repository(small, 1, mirror)
         print(f"built the repositories in {time.perf_counter() - started:.1f}s")
 
-        datum = BIN / "datum"
+        datum = str(BIN / "datum")
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-        check_all = timed(
-            [str(datum), "check", "--all", "--json", *jobs], big, max(1, args.runs // 2), env
-        )
+        check = [datum, "check", "--all", "--json", *jobs]
+        check_all = Timing("check --all --no-cache (cold)", [*check, "--no-cache"], big)
+        warm = Timing("check --all, nothing changed (warm cache)", check, big)
+        subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)  # fill it
+        interleaved([check_all, warm], max(1, args.runs // 2), env)
+        edited = names[:: max(1, len(names) // 10)][:10]
+        for name in edited:
+            notes = big / "datums" / name / "notes.md"
+            notes.write_text(notes.read_text() + "\nEdited for the benchmark.\n")
+        started = time.perf_counter()
+        subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)
+        after_edit = time.perf_counter() - started
+        git(big, "checkout", "--", "datums")  # pre-commit below must see a clean tree
+
         pre_commit = str(BIN / "pre-commit")
-        startup_big = timed([pre_commit, "run", "--files", "README.md"], big, args.runs, env)
-        startup_small = timed([pre_commit, "run", "--files", "README.md"], small, args.runs, env)
-        one_big = timed(
-            [pre_commit, "run", "--files", *datum_files(big, names[len(names) // 2])],
-            big,
-            args.runs,
-            env,
-        )
-        one_small = timed(
-            [pre_commit, "run", "--files", *datum_files(small, "task-00000")], small, args.runs, env
-        )
-        own_big, own_small = one_big - startup_big, one_small - startup_small
-        ratio = one_big / one_small
+        one = datum_files(big, names[len(names) // 2])
+        single = datum_files(small, "task-00000")
+        run = [pre_commit, "run"]
+        one_hook = ["-c", ONE_HOOK_CONFIG]
+        timings = {
+            "startup big": Timing("start-up", [*run, "--files", "README.md"], big),
+            "startup small": Timing("start-up", [*run, "--files", "README.md"], small),
+            "four big": Timing("four hooks", [*run, "--files", *one], big),
+            "four small": Timing("four hooks", [*run, "--files", *single], small),
+            "one big": Timing("datum-check", [*run, *one_hook, "--files", *one], big),
+            "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
+        }
+        interleaved(list(timings.values()), args.runs, env)
+        python = [sys.executable, "-c", "pass"]
+        cli = {
+            "python": Timing("python -c pass", python, small),
+            "version": Timing("datum --version", [datum, "--version"], small),
+            "help": Timing("datum --help", [datum, "--help"], small),
+        }
+        interleaved(list(cli.values()), max(5, args.runs * 2), env)
 
         print()
         print(
-            f"datum check --all, {args.datums} datums:  {check_all:7.2f}s  "
-            f"({check_all / args.datums * 1000:.1f} ms/datum)  "
-            f"{verdict(check_all * 2000 / args.datums, 30, 's')} scaled to 2,000"
+            f"datum check --all, {args.datums} datums:  {check_all.spread()} (min-median-max)  "
+            f"({check_all.median / args.datums * 1000:.1f} ms/datum)  "
+            f"{verdict(check_all.median * 2000 / args.datums, 30, 's')} scaled to 2,000"
         )
+        at_goal = "" if args.datums == 2000 else f" (goals are for 2,000 datums; ran {args.datums})"
         print(
-            f"pre-commit start-up (no hook runs):  {startup_big:7.3f}s in {args.datums}-datum"
-            f" repo, {startup_small:.3f}s in 1-datum repo"
+            f"datum check --all, warm cache, nothing changed: {warm.spread()}  "
+            f"{verdict(warm.median, 1.0, 's')}{at_goal}"
         )
+        print(f"datum check --all after editing {len(edited)} datums: {after_edit:.2f}s (one run)")
+        print(f"datum check --all, cold: {verdict(check_all.median, 5, 's')}{at_goal}")
         print(
-            f"pre-commit, one datum, {args.datums}-datum repo: {one_big:7.3f}s "
-            f"(hooks' own work {own_big:.3f}s)  {verdict(own_big, 1.0, 's')}"
+            f"pre-commit start-up (no hook runs): {timings['startup big'].spread()} in "
+            f"{args.datums}-datum repo, {timings['startup small'].spread()} in 1-datum repo"
         )
-        print(
-            f"pre-commit, one datum, 1-datum repo:      {one_small:7.3f}s "
-            f"(hooks' own work {own_small:.3f}s)"
-        )
-        print(
-            f"ratio large/single repository:            {ratio:7.2f}x  {verdict(ratio, 1.5, 'x')}"
-        )
+        for key, goal in (("four", 1.0), ("one", 0.35)):
+            big_t, small_t = timings[f"{key} big"], timings[f"{key} small"]
+            own_big = big_t.median - timings["startup big"].median
+            own_small = small_t.median - timings["startup small"].median
+            print(
+                f"pre-commit, one datum, {big_t.label}, {args.datums}-datum repo: "
+                f"{big_t.spread()} (hooks' own work {own_big:.3f}s)  {verdict(own_big, goal, 's')}"
+            )
+            print(
+                f"pre-commit, one datum, {small_t.label}, 1-datum repo: {small_t.spread()} "
+                f"(hooks' own work {own_small:.3f}s); large/single "
+                f"{big_t.median / small_t.median:.2f}x  "
+                f"{verdict(big_t.median / small_t.median, 1.5, 'x')}"
+            )
+        base = cli["python"].median
+        print(f"interpreter start-up (python -c pass): {cli['python'].spread()}")
+        for key in ("version", "help"):
+            extra = cli[key].median - base
+            least = min(cli[key].times) - min(cli["python"].times)
+            print(
+                f"{cli[key].label}: {cli[key].spread()}, {extra:.3f}s beyond start-up "
+                f"(fastest runs: {least:.3f}s)  {verdict(extra, 0.1, 's')}"
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

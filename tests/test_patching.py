@@ -909,3 +909,37 @@ def test_verdicts_and_trees_agree_with_git_apply(scratch: Scratch) -> None:
             assert got == want, f"seed {seed}: git says {want}, we say {got}"
             outcomes[want is None] += 1
     assert outcomes[True] > 50 and outcomes[False] > 50  # both verdicts were exercised
+
+
+def test_lone_carriage_returns_and_a_mail_signature_agree_with_git(scratch: Scratch) -> None:
+    # A lone CR is line content for git, and "-- " after the last hunk is a mail signature,
+    # not a removed line: both leave the fast paths of the parser and the matcher.
+    base = scratch.commit({"f": (0o100644, b"a\rb\nc\nd\r\ne\n")})
+    patch = (
+        b"From 0 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] x\n\n---\n"
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\rb\n-c\n+C\n d\r\n"
+        b"-- \n2.39.5\n\n"
+    )
+
+    tree = scratch.ours(base, patch)
+
+    assert tree is not None and tree == scratch.git_apply(base, patch)
+    files = {f.path: f.data for f in iter_tree_files(scratch.repo, tree)}
+    assert files["f"] == b"a\rb\nC\nd\r\ne\n"
+
+
+def test_a_hunk_far_from_its_header_is_found_where_git_finds_it(scratch: Scratch) -> None:
+    # The preimage's first line occurs many times; only one place (far before the header's
+    # line) has the whole preimage, so the search must walk past every near candidate.
+    lines = [f"line {i}" for i in range(300)]
+    lines[5:8] = ["x", "target", "y"]
+    for at in range(200, 300, 4):
+        lines[at] = "x"
+    base = scratch.commit({"f": (0o100644, lines_of(*lines))})
+    patch = b"--- a/f\n+++ b/f\n@@ -250,3 +250,3 @@\n x\n-target\n+moved\n y\n"
+
+    tree = scratch.ours(base, patch)
+
+    assert tree is not None and tree == scratch.git_apply(base, patch)
+    files = {f.path: f.data for f in iter_tree_files(scratch.repo, tree)}
+    assert files["f"].split(b"\n")[6] == b"moved"

@@ -184,3 +184,67 @@ def test_manifest_is_valid_for_other_repositories() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def one_hook_config(fix: bool) -> str:
+    """The `datum-check` hook alone: every check of the changed datums in one process."""
+    return (
+        "repos:\n  - repo: local\n    hooks:\n      - id: datum-check\n"
+        f"        name: datum-check\n        entry: {HOOK} all{' --fix' if fix else ''}\n"
+        "        language: unsupported\n        files: ^datums/\n        require_serial: true\n"
+    )
+
+
+def test_the_one_process_hook_passes_a_good_datum(datum_repo: Path) -> None:
+    (datum_repo / ".pre-commit-config.yaml").write_text(one_hook_config(fix=False))
+    result = pre_commit(datum_repo, "run", "--files", *datum_files(datum_repo))
+    assert result.returncode == 0, result.stdout
+    assert "datum-check" in result.stdout and "Passed" in result.stdout
+
+
+def test_the_one_process_hook_reports_every_check_at_once(datum_repo: Path) -> None:
+    (datum_repo / ".pre-commit-config.yaml").write_text(one_hook_config(fix=False))
+    notes = datum_repo / "datums/banking77/notes.md"
+    key = "AKIA" + "ZQ3DRPXNV7K2HM5T"
+    notes.write_text(notes.read_text() + f"\naws_access_key_id = {key}\n")
+    patch = datum_repo / "datums/banking77/diff.patch"
+    patch.write_text(
+        patch.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    (datum_repo / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+
+    result = pre_commit(datum_repo, "run", "--files", *datum_files(datum_repo))
+
+    assert result.returncode == 1
+    assert "datums/banking77/notes.md: line" in result.stdout  # secrets
+    assert "datums/banking77/diff.patch: banking77/classifier.py: @@" in result.stdout  # patch
+    assert "datums/banking77/baseline_sha.txt: line 1: expected" in result.stdout  # generated
+    assert key not in result.stdout
+
+
+def test_the_one_process_hook_reports_an_invalid_datum_once(datum_repo: Path) -> None:
+    (datum_repo / ".pre-commit-config.yaml").write_text(one_hook_config(fix=True))
+    path = datum_repo / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    result = pre_commit(datum_repo, "run", "--files", "datums/banking77/datum.yaml")
+    assert result.returncode == 1
+    assert result.stdout.count("sensitivity.level: Input should be") == 1
+    assert "rewrote" not in result.stdout
+
+
+def test_the_one_process_hook_fixes_generated_files(datum_repo: Path) -> None:
+    (datum_repo / ".pre-commit-config.yaml").write_text(one_hook_config(fix=True))
+    (datum_repo / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+    first = pre_commit(datum_repo, "run", "--files", "datums/banking77/baseline_sha.txt")
+    assert first.returncode == 1
+    assert "rewrote datums/banking77/baseline_sha.txt" in first.stdout
+    second = pre_commit(datum_repo, "run", "--files", *datum_files(datum_repo))
+    assert second.returncode == 0, second.stdout
+
+
+def test_manifest_offers_the_one_process_hook() -> None:
+    manifest = (REPO_ROOT / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: datum-check\n" in manifest
+    assert "  entry: datum-hook all\n" in manifest
+    for hook_id in HOOK_IDS:
+        assert f"- id: {hook_id}\n" in manifest  # the single-check ids keep working

@@ -10,16 +10,52 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from datumkit import __version__
-from datumkit.checks import CHECK_NAMES
 from datumkit.errors import DatumError, OperationFailed
-from datumkit.model.datum import SENSITIVITY_LEVELS
-from datumkit.model.project import Project, discover_project
+
+if TYPE_CHECKING:
+    from datumkit.model.project import Project
+
+# Nothing heavy is imported at module level: `datum --version` and `--help` must not pay for
+# pydantic (the datum model), pygit2 or the checks. Commands import what they need when run,
+# and choices that come from those modules are loaded only when click needs them.
+
+
+class _LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A ``click.Choice`` whose choices are computed on first use (parsing, help, completion)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            self._loaded = tuple(self._load())
+        return self._loaded
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        """``click.Choice.__init__`` assigns the (empty) placeholder; the loader decides."""
+
+
+def _check_names() -> Sequence[str]:
+    from datumkit.checks import CHECK_NAMES
+
+    return CHECK_NAMES
+
+
+def _sensitivity_levels() -> Sequence[str]:
+    from datumkit.model.datum import SENSITIVITY_LEVELS
+
+    return SENSITIVITY_LEVELS
 
 
 class _DatumkitFailure(click.ClickException):
@@ -47,6 +83,8 @@ class _DatumkitGroup(click.Group):
 
 
 def _project(ctx: click.Context) -> Project:
+    from datumkit.model.project import discover_project
+
     options = ctx.find_root().params
     return discover_project(options.get("root"), options.get("cache"))
 
@@ -180,22 +218,37 @@ def generate(project: Project, names: list[str]) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. Default: cores.")
 @click.option(
     "--only",
-    type=click.Choice(CHECK_NAMES),
+    type=_LazyChoice(_check_names),
     multiple=True,
     help="Run only this check (repeatable). Default: all.",
 )
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable report on stdout.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every datum again, ignoring results cached from unchanged datums that passed.",
+)
 def check(
     project: Project,
     names: list[str],
     jobs: int | None,
     only: tuple[str, ...],
     json_output: bool,
+    no_cache: bool,
 ) -> None:
     """Validate NAMES (or --all, --changed-since) without writing; exit 1 on any finding."""
     from datumkit.cli.commands.check import check as run
 
-    _exit(run(project, names, json_output=json_output, jobs=jobs, only=only or None))
+    _exit(
+        run(
+            project,
+            names,
+            json_output=json_output,
+            jobs=jobs,
+            only=only or None,
+            use_cache=not no_cache,
+        )
+    )
 
 
 @cli.command()
@@ -365,7 +418,7 @@ def review(
 )
 @click.option(
     "--sensitivity",
-    type=click.Choice(SENSITIVITY_LEVELS),
+    type=_LazyChoice(_sensitivity_levels),
     default="internal",
     show_default=True,
     help="sensitivity.level for tb_meta.json.",

@@ -88,6 +88,7 @@ __all__ = [
 
 _S_IFMT = 0o170000
 _NULL_ID = "0" * 40
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 _GITLINK_TEXT = re.compile(rb"Subproject commit ([0-9a-f]{40})\n?\Z")
 
 
@@ -143,6 +144,12 @@ class PatchResult:
 
 def resolve_baseline(repo: pygit2.Repository, baseline: str) -> pygit2.Commit:
     """The commit ``baseline`` names (a SHA, or anything ``git rev-parse`` accepts)."""
+    if _FULL_SHA.fullmatch(baseline):
+        # A full id needs no rev-parse, which would first look for refs of that name (reading
+        # packed-refs: milliseconds in a mirror with thousands of tags). git prefers the id too.
+        direct = repo.get(baseline)
+        if isinstance(direct, pygit2.Commit):
+            return direct
     try:
         found = repo.revparse_single(baseline)
     except (KeyError, ValueError, pygit2.GitError) as exc:

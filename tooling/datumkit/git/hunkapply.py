@@ -5,7 +5,10 @@ because the generated Dockerfile runs ``git apply`` and both verdicts must be th
 
 - A hunk is tried first where its header says (the *new* start line, since earlier hunks of the
   file are already applied), then at growing distances, forwards before backwards: the first
-  exact match wins. There is no fuzz and no whitespace leniency (git's defaults).
+  exact match wins. Almost every hunk of a real patch matches where it says, so that one
+  comparison is made first; only when it fails are the other places worth testing found, by
+  C-level searches for the hunk's first line, and walked in git's order. There is no fuzz and
+  no whitespace leniency (git's defaults).
 - A hunk whose old start line is 0 or 1 must match at the top of the file; a hunk with no
   trailing context must match at the end.
 - Lines produced by an earlier hunk cannot be matched again.
@@ -15,7 +18,7 @@ because the generated Dockerfile runs ``git apply`` and both verdicts must be th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,32 +85,36 @@ class _Image:
     def _find(self, pre: list[bytes], start: int, beginning: bool, end: bool) -> int:
         """git's ``find_pos``: nearest match to ``start``, forwards first on a tie."""
         count = len(self.lines)
-        if beginning:
-            start = 0
-        elif end:
-            start = count - len(pre) if count >= len(pre) else count
-        start = min(start, count)
         if beginning or end:
             # Only one position can satisfy an anchor, so git's walk reduces to one test.
             at = 0 if beginning else count - len(pre)
             return at if at >= 0 and self._matches(pre, at, beginning, end) else -1
+        start = min(start, count)
+        if self._matches(pre, start, False, False):
+            return start  # where the header says: git's first candidate, and the usual case
         for at in self._candidates(pre, start):
-            if self._matches(pre, at, beginning, end):
+            if self._matches(pre, at, False, False):
                 return at
         return -1
 
-    def _candidates(self, pre: list[bytes], start: int) -> list[int]:
-        """Positions worth testing, in git's search order (distance, then forwards first)."""
+    def _candidates(self, pre: list[bytes], start: int) -> Iterator[int]:
+        """Positions other than ``start`` worth testing, in git's order.
+
+        git walks outwards one line at a time: start+1, start-1, start+2, start-2, ... Every
+        match begins with the preimage's first line when that line ends with a newline (see
+        :meth:`_matches`), so only the positions holding it are produced, found with
+        ``list.index`` (a C loop) instead of a Python pass over the file.
+        """
         last = len(self.lines) - len(pre)
-        if not pre:
-            return [start]
+        if not pre or last < 0:
+            return iter(())
         if pre[0].endswith(b"\n"):
-            # Every match starts with this exact line (see _matches), so filter on it first.
-            first = pre[0]
-            positions = [i for i, line in enumerate(self.lines[: last + 1]) if line == first]
+            forwards = _positions(self.lines, pre[0], start + 1, last + 1)
+            backwards = _positions(self.lines, pre[0], 0, min(start, last + 1))[::-1]
         else:
-            positions = list(range(last + 1))
-        return sorted(positions, key=lambda i: (abs(i - start), i < start))
+            forwards = list(range(start + 1, last + 1))
+            backwards = list(range(min(start, last + 1) - 1, -1, -1))
+        return _outwards(start, forwards, backwards)
 
     def _matches(self, pre: list[bytes], at: int, beginning: bool, end: bool) -> bool:
         """git's ``match_fragment`` without the whitespace-fixing modes."""
@@ -119,7 +126,7 @@ class _Image:
         if any(self.patched[at : at + count]):
             return False
         window = self.lines[at : at + count]
-        if all(line.endswith(b"\n") for line in pre):
+        if not pre or pre[-1].endswith(b"\n"):  # only a side's last line can lack a newline
             return window == pre
         # The preimage ends without a newline: git compares its line hashes (blind to
         # whitespace) and then memcmp over the preimage bytes only, so a prefix can match.
@@ -158,6 +165,33 @@ class _Image:
         """1-based baseline line number of image line ``at`` (undoing earlier hunks)."""
         shift = sum(delta for pos, length, delta in self.shifts if pos + length <= at)
         return at - shift + 1
+
+
+def _positions(lines: list[bytes], line: bytes, lo: int, hi: int) -> list[int]:
+    """Ascending indexes in ``lines[lo:hi]`` equal to ``line``."""
+    found: list[int] = []
+    while lo < hi:
+        try:
+            lo = lines.index(line, lo, hi)
+        except ValueError:
+            break
+        found.append(lo)
+        lo += 1
+    return found
+
+
+def _outwards(start: int, forwards: list[int], backwards: list[int]) -> Iterator[int]:
+    """Merge positions after and before ``start`` by distance, the later one first on a tie."""
+    f = b = 0
+    while f < len(forwards) or b < len(backwards):
+        ahead = forwards[f] - start if f < len(forwards) else None
+        behind = start - backwards[b] if b < len(backwards) else None
+        if behind is None or (ahead is not None and ahead <= behind):
+            yield forwards[f]
+            f += 1
+        else:
+            yield backwards[b]
+            b += 1
 
 
 def _squeeze(line: bytes) -> bytes:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 from typing import Literal
 
 from datumkit.git.binary import BinaryPatchError, decode_base85_line, inflate
@@ -26,6 +28,9 @@ ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 NO_NEWLINE_MARKER = b"\\ No newline at end of file\n"
 
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+#: A run of plain body lines (context, removed, added), one origin byte per line.
+_PLAIN_BODY = re.compile(rb"[ \n+\-]*")
+_first_bytes = itemgetter(0)
 _BINARY_HUNK = re.compile(rb"(literal|delta) (\d+)\n\Z")
 _EPOCH = re.compile(
     rb"(?P<date>1969-12-31|1970-01-01) (?P<h>[0-2][0-9]):(?P<m>[0-5][0-9]):00(?:\.0+)?"
@@ -84,39 +89,39 @@ class ParsedHunk:
     section: str = ""
     patch_line: int = 0
 
+    @cached_property
+    def origins(self) -> bytes:
+        """The first byte of every body line, one byte per line.
+
+        Counting and searching this string runs in C, so large hunks are summarised without a
+        Python loop over their lines (body lines are never empty, see :func:`split_lines`).
+        """
+        return bytes(map(_first_bytes, self.lines))
+
     @property
     def lines_added(self) -> int:
         """Number of ``+`` lines."""
-        return sum(1 for line in self.lines if line[:1] == b"+")
+        return self.origins.count(b"+")
 
     @property
     def lines_removed(self) -> int:
         """Number of ``-`` lines."""
-        return sum(1 for line in self.lines if line[:1] == b"-")
+        return self.origins.count(b"-")
 
     @property
     def leading(self) -> int:
         """Context lines before the first change; git anchors hunks without any at the start."""
-        count = 0
-        for line in self.lines:
-            origin = line[:1]
-            if origin in (b"+", b"-"):
-                break
-            if origin in (b" ", b"\n"):
-                count += 1
-        return count
+        origins = self.origins
+        changes = [at for at in (origins.find(b"+"), origins.find(b"-")) if at >= 0]
+        first = min(changes, default=len(origins))
+        return origins.count(b" ", 0, first) + origins.count(b"\n", 0, first)
 
     @property
     def trailing(self) -> int:
         """Context lines after the last change; git anchors hunks without any at the end."""
-        count = 0
-        for line in self.lines:
-            origin = line[:1]
-            if origin in (b"+", b"-"):
-                count = 0
-            elif origin in (b" ", b"\n"):
-                count += 1
-        return count
+        origins = self.origins
+        after = max(origins.rfind(b"+"), origins.rfind(b"-")) + 1
+        return origins.count(b" ", after) + origins.count(b"\n", after)
 
     def images(self) -> tuple[list[bytes], list[bytes]]:
         """The lines the hunk expects (preimage) and the lines it leaves (postimage).
@@ -124,6 +129,13 @@ class ParsedHunk:
         A ``\\`` marker takes the newline off the line before it, on whichever side that line
         belongs to, exactly as ``apply_one_fragment`` does.
         """
+        if b"\\" not in self.origins:
+            # No marker: one pass per side in a comprehension (the common, large case).
+            lines = self.lines
+            return (
+                [line if line[0] == 10 else line[1:] for line in lines if line[0] != 43],
+                [line if line[0] == 10 else line[1:] for line in lines if line[0] != 45],
+            )
         pre: list[bytes] = []
         post: list[bytes] = []
         sides: tuple[list[bytes], ...] = ()
@@ -517,8 +529,12 @@ class _Header:
 def split_lines(data: bytes) -> list[bytes]:
     """Lines with their newlines; only ``\\n`` ends a line (CR stays content, as in git).
 
-    A last line without a newline is kept as it is, which is how git sees files and patches.
+    A last line without a newline is kept as it is, which is how git sees files and patches;
+    no line is ever empty. ``bytes.splitlines`` (C) also splits at a lone ``\\r``, so it is
+    used only when every ``\\r`` is part of a ``\\r\\n``.
     """
+    if b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"):
+        return data.splitlines(keepends=True)  # CRLF ends at the \n either way
     parts = data.split(b"\n")
     lines = [part + b"\n" for part in parts[:-1]]
     if parts[-1]:
@@ -531,6 +547,8 @@ class _Parser:
 
     def __init__(self, patch: bytes) -> None:
         self.lines = split_lines(patch)
+        #: the first byte of every line: hunk bodies are measured on it in C
+        self.origins = bytes(map(_first_bytes, self.lines))
         self.files: list[ParsedFile] = []
         self.warnings: list[str] = []
         self.first_error: MalformedPatch | None = None
@@ -832,15 +850,18 @@ class _Parser:
         old_lines = 1 if match[2] is None else _int(match[2])
         new_lines = 1 if match[4] is None else _int(match[4])
         header = match[0].decode("ascii")
-        old_left, new_left = old_lines, new_lines
-        k = j + 1
-        while old_left or new_left:
-            old_left, new_left = self._count_line(k, old_left, new_left, header, path)
-            k += 1
+        k = self._plain_body_end(j + 1, old_lines, new_lines)
+        if k < 0:
+            old_left, new_left = old_lines, new_lines
+            k = j + 1
+            while old_left or new_left:
+                old_left, new_left = self._count_line(k, old_left, new_left, header, path)
+                k += 1
         if k < len(self.lines) and self.lines[k].startswith(b"\\ "):
             k += 1
         body = tuple(self.lines[j + 1 : k])
-        if not any(b[:1] in (b"+", b"-") for b in body):
+        origins = self.origins[j + 1 : k]
+        if b"+" not in origins and b"-" not in origins:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
@@ -855,6 +876,26 @@ class _Parser:
             patch_line=j + 1,
         )
         return hunk, k
+
+    def _plain_body_end(self, k: int, old_lines: int, new_lines: int) -> int:
+        """Where a hunk body starting at line ``k`` ends, when C-level counting can tell.
+
+        The longest run of context/removed/added lines is measured on the one-byte-per-line
+        origin string; if its counts equal the header's, line-by-line counting would stop at the
+        same line, so its end is the answer. Anything else (a marker, a short or overlong run)
+        returns -1 and the caller counts line by line, with git's exact errors.
+        """
+        origins = self.origins
+        run = _PLAIN_BODY.match(origins, k)
+        assert run is not None  # the pattern matches the empty string
+        end = run.end()
+        context = origins.count(b" ", k, end) + origins.count(b"\n", k, end)
+        removed, added = origins.count(b"-", k, end), origins.count(b"+", k, end)
+        if context + removed != old_lines or context + added != new_lines:
+            return -1
+        if end == len(self.lines) and end > k and not self.lines[-1].endswith(b"\n"):
+            return -1  # a truncated last line: let the slow path name it
+        return end
 
     def _count_line(
         self, k: int, old_left: int, new_left: int, header: str, path: bytes | None

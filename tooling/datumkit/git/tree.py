@@ -10,6 +10,7 @@ computed the way git does (``"<type> <size>\\0" + content``).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
@@ -23,6 +24,8 @@ EXECUTABLE_MODE = 0o100755
 SYMLINK_MODE = 0o120000
 GITLINK_MODE = 0o160000
 EMPTY_TREE_ID = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+_TREE_ENTRY = re.compile(rb"([0-7]+) ([^\0]*)\0(.{20})", re.DOTALL)
 
 #: New objects kept out of the repository: id -> ("blob" | "tree", raw content).
 ObjectOverlay = Mapping[str, tuple[str, bytes]]
@@ -66,22 +69,21 @@ class TreeConflict(Exception):
 
 def hash_object(kind: str, data: bytes) -> str:
     """The git object id of ``data`` stored as ``kind`` ("blob" or "tree")."""
-    header = f"{kind} {len(data)}\0".encode()
-    return hashlib.sha1(header + data, usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(f"{kind} {len(data)}\0".encode(), usedforsecurity=False)
+    digest.update(data)  # no header + data copy of a large file
+    return digest.hexdigest()
 
 
 def parse_tree(raw: bytes) -> dict[bytes, TreeEntry]:
-    """The entries of a raw tree object, in stored (git) order."""
-    entries: dict[bytes, TreeEntry] = {}
-    i = 0
-    while i < len(raw):
-        space = raw.index(b" ", i)
-        nul = raw.index(b"\0", space)
-        entries[raw[space + 1 : nul]] = TreeEntry(
-            int(raw[i:space], 8), raw[nul + 1 : nul + 21].hex()
-        )
-        i = nul + 21
-    return entries
+    """The entries of a raw tree object, in stored (git) order.
+
+    One regex pass splits the entries in C (``<octal mode> <name>\\0<20-byte id>``, back to
+    back); a tree whose bytes do not parse whole is refused rather than half-read.
+    """
+    found = _TREE_ENTRY.findall(raw)
+    if sum(len(mode) + len(name) + 22 for mode, name, _ in found) != len(raw):
+        raise ValueError("corrupt tree object")
+    return {name: TreeEntry(int(mode, 8), oid.hex()) for mode, name, oid in found}
 
 
 def serialize_tree(entries: Mapping[bytes, TreeEntry]) -> bytes:

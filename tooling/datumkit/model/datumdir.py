@@ -7,8 +7,10 @@ some revision (review, pre-commit on staged content) without a checkout.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -119,8 +121,24 @@ class DiskFiles:
 
     directory: Path
 
+    @cached_property
+    def _root(self) -> Path:
+        return self.directory.resolve()
+
     def _inside(self, relative: str) -> Path | None:
-        root = self.directory.resolve()
+        root = self._root
+        parts = relative.split("/")
+        if all(part not in ("", ".", "..") for part in parts):
+            # Fast path: no component below the root is a symlink, so the path cannot leave
+            # it; that costs one lstat per component instead of resolving the whole path.
+            path = root.joinpath(*parts)
+            current = root
+            for part in parts:
+                current = current / part
+                if current.is_symlink():
+                    break
+            else:
+                return path
         path = (root / relative).resolve()
         return path if path.is_relative_to(root) else None
 
@@ -135,11 +153,14 @@ class DiskFiles:
     def list(self, prefix: str = "") -> list[str]:
         if not self.directory.is_dir():
             return []
-        found = (
-            path.relative_to(self.directory).as_posix()
-            for path in self.directory.rglob("*")
-            if path.is_file()
-        )
+        found = []
+        # os.walk (scandir) rather than rglob: the same files (symlinked directories are not
+        # entered, a symlink to a file counts), several times faster on a datum's few files.
+        for directory, _, files in os.walk(self.directory):
+            base = Path(directory).relative_to(self.directory)
+            for file in files:
+                if os.path.isfile(os.path.join(directory, file)):
+                    found.append((base / file).as_posix())
         return sorted(p for p in found if p.startswith(prefix))
 
 
@@ -182,8 +203,13 @@ def list_datum_names(project_root: Path) -> list[str]:
     base = project_root / DATUMS_DIR
     if not base.is_dir():
         return []
-    return sorted(
-        p.parent.name
-        for p in base.glob(f"*/{DATUM_YAML}")
-        if p.is_file() and not p.parent.name.startswith(".")
-    )
+    # scandir, not glob: the same directories (symlinks followed, hidden ones included) at a
+    # fraction of the cost, which `check --all` pays on every run, cached or not.
+    with os.scandir(base) as entries:
+        return sorted(
+            entry.name
+            for entry in entries
+            if not entry.name.startswith(".")  # staging and retired directories
+            and entry.is_dir()
+            and os.path.isfile(os.path.join(entry.path, DATUM_YAML))
+        )

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from datumkit.errors import UsageProblem
-from datumkit.git.changes import changed_paths_since
 from datumkit.model.project import Project
 
 
@@ -27,6 +26,9 @@ def select_datums(
     if changed_since is not None:
         if names or all_datums:
             raise UsageProblem("give datum names, --all or --changed-since, only one of them")
+        # imported here: pygit2 costs every caller of datums_of_paths (each hook) its load time
+        from datumkit.git.changes import changed_paths_since
+
         selected = datums_of_paths(project.root, changed_paths_since(project.root, changed_since))
     else:
         selected = project.select(names, all_datums)

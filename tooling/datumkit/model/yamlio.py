@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import MutableMapping, MutableSequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,13 +121,18 @@ def _decode(text: bytes, file: str) -> str:
         ) from None
 
 
+_fast = threading.local()
+
+
 def load_plain(text: bytes, *, file: str) -> Any:
     """Parse YAML into plain Python for validation: fast (libyaml via ruamel.yaml.clib).
 
     Checks read every datum.yaml of a repository on every run; the round-trip loader that keeps
     comments costs ~30x more, and validation has no use for comments.
     """
-    yaml = YAML(typ="safe", pure=False)
+    yaml = getattr(_fast, "yaml", None)
+    if yaml is None:  # one loader per thread: building it costs more than a small file's parse
+        yaml = _fast.yaml = YAML(typ="safe", pure=False)
     decoded = _decode(text, file)
     try:
         check_bounds(decoded, file=file)

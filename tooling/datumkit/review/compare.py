@@ -38,7 +38,7 @@ from datumkit.model.datumdir import (
     DatumSource,
     is_datum_name,
 )
-from datumkit.model.yamlio import load_roundtrip, to_plain
+from datumkit.model.yamlio import load_plain
 from datumkit.review.fields import (
     FieldChange,
     field_changes,
@@ -102,7 +102,7 @@ def _load(name: str, files: GitFiles) -> _Side:
             name, files, None, None, (f"{display}: missing (add it, or remove the directory)",)
         )
     try:
-        plain = to_plain(load_roundtrip(raw, file=display).data)
+        plain = load_plain(raw, file=display)  # values only: the fast loader, as check uses
     except DatumError as error:
         return _Side(name, files, None, None, (str(error),))
     try:

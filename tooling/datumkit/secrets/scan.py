@@ -31,7 +31,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -103,7 +103,8 @@ _KEYWORDS = re.compile("|".join(DENYLIST), re.IGNORECASE)
 _ESCAPED_IN_JSON = re.compile(r'["\\\x00-\x1f]')
 
 # detect-secrets keeps its configuration in a process-wide object; scans must not interleave.
-_SETTINGS_LOCK = threading.Lock()
+_SETTINGS_LOCK = threading.RLock()
+_configured = threading.local()
 
 
 @dataclass(frozen=True)
@@ -346,9 +347,31 @@ def _located(
 
 @contextmanager
 def _detector() -> Iterator[None]:
-    """detect-secrets configured with our plugins and filters (its settings are global)."""
-    with _SETTINGS_LOCK, transient_settings(_settings()):
-        yield
+    """detect-secrets configured with our plugins and filters (its settings are global).
+
+    Re-entrant: configuring costs a millisecond or two (detect-secrets rebuilds its plugins and
+    clears its caches), so :func:`scanning` holds one configuration for a whole datum and the
+    scans of its files inside reuse it.
+    """
+    with _SETTINGS_LOCK:
+        if getattr(_configured, "depth", 0):
+            _configured.depth += 1
+            try:
+                yield
+            finally:
+                _configured.depth -= 1
+            return
+        with transient_settings(_settings()):
+            _configured.depth = 1
+            try:
+                yield
+            finally:
+                _configured.depth = 0
+
+
+def scanning() -> AbstractContextManager[None]:
+    """Hold detect-secrets' configuration across several scans (of one datum's files)."""
+    return _detector()
 
 
 def _detect(lines: Sequence[str], scanned_as: str) -> Iterator[tuple[int, str, str]]:

@@ -25,9 +25,16 @@ def run_checks(
     jobs: int | None = None,
     only: Sequence[str] | None = None,
     progress: bool = False,
+    use_cache: bool = False,
 ) -> list[DatumReport]:
+    """Check `names`; with `use_cache`, datums that passed and did not change are not rechecked."""
     with CheckProgress(len(names), enabled=progress) as on_report:
-        return check_many(project, names, jobs=jobs, only=only, on_report=on_report)
+        if not use_cache:
+            return check_many(project, names, jobs=jobs, only=only, on_report=on_report)
+        from datumkit.checks.cache import CheckCache
+
+        cache = CheckCache.open(project, only)
+        return cache.run(names, jobs=jobs, only=only, on_report=on_report)
 
 
 def check(
@@ -37,9 +44,12 @@ def check(
     json_output: bool,
     jobs: int | None = None,
     only: Sequence[str] | None = None,
+    use_cache: bool = True,
 ) -> int:
     started = time.perf_counter()
-    reports = run_checks(project, names, jobs=jobs, only=only, progress=not json_output)
+    reports = run_checks(
+        project, names, jobs=jobs, only=only, progress=not json_output, use_cache=use_cache
+    )
     elapsed = time.perf_counter() - started
     if only is None:  # `datum list` shows what the last full check found
         lastrun.record(project.root, reports)

@@ -1,0 +1,262 @@
+"""Real-history mode of ``patch_check.py``: replay the commits of a local bare repository.
+
+Kept apart from the synthetic benchmark because it needs nothing of it; see the docstring of
+``patch_check.py`` for what it measures. The mirror is never written: git's scratch index and
+libgit2's index live in a scratch repository that borrows the mirror's objects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pygit2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tooling"))
+
+from datumkit.git.apply import apply_patch_in_memory
+from datumkit.git.errors import PatchError
+
+CLASSES = (("< 10 KB", 0, 10_000), ("10-200 KB", 10_000, 200_000), (">= 200 KB", 200_000, None))
+ROUTES = ("ours", "git", "libgit2", "limit")
+LABELS = {
+    "ours": "(A) apply_patch_in_memory",
+    "git": "(B) git read-tree + apply --cached --check",
+    "libgit2": "(C) libgit2 parse_diff + applies(INDEX)",
+    "limit": "(D) limit: read the touched blobs",
+}
+
+
+@dataclass
+class Case:
+    """One commit: its parent, the patch between them and what the patch should produce."""
+
+    commit: str
+    parent: str
+    tree: str
+    patch: bytes
+    blobs: list[str]
+    times: dict[str, list[float]] = field(default_factory=dict)
+    exact: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.patch)
+
+
+def git(mirror: Path, *args: str, **kwargs: object) -> bytes:
+    done = subprocess.run(
+        ["git", "--git-dir", str(mirror), *args], capture_output=True, check=True, **kwargs
+    )  # type: ignore[call-overload]
+    return bytes(done.stdout)
+
+
+def pick_commits(mirror: Path, count: int, scan: int) -> list[str]:
+    """The count/10 largest patches of the newest `scan` commits, the rest spread over them."""
+    stream = git(
+        mirror,
+        "log",
+        "--no-merges",
+        "--first-parent",
+        f"-n{scan}",
+        "--format=@@commit %H",
+        "-p",
+        "--binary",
+        "HEAD",
+    )
+    sizes: dict[str, int] = {}
+    current = ""
+    for line in stream.splitlines(keepends=True):
+        if line.startswith(b"@@commit "):
+            current = line[9:].strip().decode()
+            sizes[current] = 0
+        elif current:
+            sizes[current] += len(line)
+    ordered = [c for c, size in sizes.items() if size > 0]
+    largest = sorted(ordered, key=lambda c: -sizes[c])[: max(1, count // 10)]
+    rest = [c for c in ordered if c not in set(largest)]
+    step = max(1, len(rest) // max(1, count - len(largest)))
+    return largest + rest[::step][: count - len(largest)]
+
+
+def load_case(mirror: Path, repo: pygit2.Repository, commit: str) -> Case | None:
+    obj = repo.revparse_single(commit)
+    assert isinstance(obj, pygit2.Commit)
+    if len(obj.parents) != 1:
+        return None
+    parent = str(obj.parents[0].id)
+    patch = git(mirror, "diff", "--binary", parent, commit)
+    raw = git(mirror, "diff-tree", "-r", "--no-renames", "--no-commit-id", parent, commit)
+    blobs = [
+        fields[2]
+        for fields in (line.split() for line in raw.decode().splitlines())
+        if fields[2] != "0" * 40 and fields[0] != ":160000"
+    ]
+    return Case(commit, parent, str(obj.tree_id), patch, blobs)
+
+
+class Routes:
+    """The four ways of proving a patch applies, each opening what it needs per call."""
+
+    def __init__(self, mirror: Path, scratch: Path) -> None:
+        self.mirror = mirror
+        self.scratch = scratch / "scratch.git"
+        subprocess.run(["git", "init", "-q", "--bare", str(self.scratch)], check=True)
+        objects = (mirror / "objects").resolve()
+        (self.scratch / "objects" / "info" / "alternates").write_text(f"{objects}\n")
+        self.index = str(scratch / "git-index")
+
+    def ours(self, case: Case) -> str | None:
+        try:
+            repo = pygit2.Repository(str(self.mirror))
+            return apply_patch_in_memory(repo, case.parent, case.patch).patched_tree
+        except PatchError:
+            return None
+
+    def git(self, case: Case, *, check: bool = True) -> str | None:
+        env = {**os.environ, "GIT_INDEX_FILE": self.index}
+        base = ["git", "--git-dir", str(self.scratch)]
+        subprocess.run([*base, "read-tree", case.parent], env=env, check=True)
+        applied = subprocess.run(
+            [*base, "apply", "--cached", *(["--check"] if check else []), "-"],
+            env=env,
+            input=case.patch,
+            capture_output=True,
+        )
+        if applied.returncode or check:
+            return None
+        tree = subprocess.run([*base, "write-tree"], env=env, capture_output=True, check=True)
+        return tree.stdout.decode().strip()
+
+    def libgit2(self, case: Case, *, check: bool = True) -> str | None:
+        repo = pygit2.Repository(str(self.scratch))
+        try:
+            diff = pygit2.Diff.parse_diff(case.patch)
+        except (pygit2.GitError, ValueError):
+            return None
+        parent = repo.get(case.parent)
+        assert isinstance(parent, pygit2.Commit)
+        repo.index.read_tree(parent.tree)
+        if check:
+            return "ok" if repo.applies(diff, pygit2.enums.ApplyLocation.INDEX) else None
+        try:
+            repo.apply(diff, pygit2.enums.ApplyLocation.INDEX)
+        except pygit2.GitError:
+            return None
+        return str(repo.index.write_tree())
+
+    def limit(self, case: Case) -> str | None:
+        repo = pygit2.Repository(str(self.mirror))
+        repo.get(case.parent)  # the commit object: every route needs at least that
+        for blob in case.blobs:
+            repo.odb.read(blob)
+        return None
+
+
+def measure(cases: list[Case], routes: Routes, repeat: int) -> None:
+    """Interleaved: every case runs every route per round, in an order that rotates."""
+    calls: dict[str, Callable[[Case], str | None]] = {
+        "ours": routes.ours,
+        "git": routes.git,
+        "libgit2": routes.libgit2,
+        "limit": routes.limit,
+    }
+    for case in cases:
+        for route, call in calls.items():  # warm the page cache and imports; not counted
+            call(case)
+            case.times[route] = []
+    for round_no in range(repeat):
+        for n, case in enumerate(cases):
+            shift = (round_no + n) % len(ROUTES)
+            for route in ROUTES[shift:] + ROUTES[:shift]:
+                started = time.perf_counter()
+                calls[route](case)
+                case.times[route].append(time.perf_counter() - started)
+    for case in cases:
+        case.exact["ours"] = routes.ours(case) == case.tree
+        case.exact["git"] = routes.git(case, check=False) == case.tree
+        case.exact["libgit2"] = routes.libgit2(case, check=False) == case.tree
+
+
+def peak_memory(routes: Routes, case: Case) -> tuple[int, int]:
+    """Peak traced allocation of (A) on ``case``, and patch size plus touched blob sizes."""
+    repo = pygit2.Repository(str(routes.mirror))
+    blobs = sum(len(repo.odb.read(blob)[1]) for blob in case.blobs)
+    tracemalloc.start()
+    routes.ours(case)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, case.size + blobs
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f}"
+
+
+def report(cases: list[Case], routes: Routes) -> bool:
+    """Print the per-class table; return whether our trees were exact on every case."""
+    print(f"\n{len(cases)} commits; per-commit median of the rounds, then per class:")
+    print("median [min-max] ms per patch\n")
+    header = f"{'class':<10} {'n':>3}  " + "  ".join(f"{r:>24}" for r in ROUTES)
+    print(header)
+    for name, low, high in CLASSES:
+        group = [c for c in cases if c.size >= low and (high is None or c.size < high)]
+        if not group:
+            continue
+        medians = {r: [statistics.median(c.times[r]) for c in group] for r in ROUTES}
+        cells = [
+            f"{ms(statistics.median(v)):>8} [{ms(min(v))}-{ms(max(v))}]" for v in medians.values()
+        ]
+        print(f"{name:<10} {len(group):>3}  " + "  ".join(f"{cell:>24}" for cell in cells))
+        mid = {r: statistics.median(v) for r, v in medians.items()}
+        print(
+            f"{'':<10}      ours/limit {mid['ours'] / mid['limit']:.2f}x (goal <= 1.5x), "
+            f"git/ours {mid['git'] / mid['ours']:.1f}x, "
+            f"libgit2/ours {mid['libgit2'] / mid['ours']:.1f}x (goal > 1x each)"
+        )
+    print()
+    for route in ("ours", "git", "libgit2"):
+        exact = sum(c.exact[route] for c in cases)
+        print(f"exact trees {LABELS[route]}: {exact}/{len(cases)}")
+    wrong = [c.commit[:12] for c in cases if not c.exact["ours"]]
+    if wrong:
+        print(f"  ours differs on: {' '.join(wrong)}")
+    largest = max(cases, key=lambda c: c.size)
+    peak, inputs = peak_memory(routes, largest)
+    print(
+        f"\npeak memory of (A) on the largest patch ({largest.size / 1e6:.2f} MB, "
+        f"{largest.commit[:12]}): {peak / 1e6:.1f} MB traced, patch + touched blobs "
+        f"{inputs / 1e6:.1f} MB, ratio {peak / inputs:.2f}x (goal <= 2x)"
+    )
+    return not wrong
+
+
+def run_history(mirror: Path, count: int, repeat: int, scan: int) -> int:
+    """Entry point of ``patch_check.py --mirror``."""
+    mirror = mirror.resolve()
+    repo = pygit2.Repository(str(mirror))
+    version = git(mirror, "version").decode().split()[-1]
+    print(
+        f"git {version}, pygit2 {pygit2.__version__} (libgit2 {pygit2.LIBGIT2_VERSION}), "
+        f"{os.cpu_count()} cpus, mirror {mirror}"
+    )
+    started = time.perf_counter()
+    loaded = [load_case(mirror, repo, c) for c in pick_commits(mirror, count, scan)]
+    cases = [c for c in loaded if c is not None]
+    print(f"picked and diffed {len(cases)} commits in {time.perf_counter() - started:.1f}s")
+    scratch = Path(tempfile.mkdtemp(prefix="patch-history-"))
+    try:
+        routes = Routes(mirror, scratch)
+        measure(cases, routes, repeat)
+        return 0 if report(cases, routes) else 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,470 @@
+"""Incremental `datum check`: a datum that passed is not checked again until something changes.
+
+A repository of 2,000 datums is checked over and over (every `check --all`, every CI run) while
+most datums never change. A datum's result depends on:
+
+- its files: every file of ``datums/<name>/`` (content, executable bit, symlink target),
+  including untracked and ignored ones;
+- the tool: every file of the installed ``datumkit`` package (so a check's own code, its
+  templates and the modules under it are its version) and the versions of the libraries checks
+  lean on (pydantic, pygit2, detect-secrets, ruamel.yaml);
+- the project: ``pyproject.toml`` (mirrors, settings), the ``--cache`` and ``$DATUMKIT_CACHE``
+  mirror locations, and which checks were asked for;
+- the baseline: the patch check read the baseline commit from a mirror. A commit id names its
+  tree forever, but the mirror can vanish or be replaced, so an entry records the mirror, the
+  commit and its tree id, and is used only while that mirror still has that commit with that
+  tree.
+
+All of these are hashed into the entry's key; an entry whose key differs is ignored (and
+overwritten by the fresh result). Only passing results are stored (warnings included), so a
+cached entry can only ever repeat a pass: a failing datum is re-checked on every run, which is
+what someone fixing it wants, and the cache can never turn a failure into a pass.
+
+Only the checks in :data:`CONTENT_ONLY_CHECKS` are cached; any other check in ``CHECKS`` runs
+every time, next to the cached result (see :func:`split_checks`).
+
+Datum files are fingerprinted without reading them when git already knows them: ``git ls-files
+-s`` gives the blob id of every tracked file and ``git diff-files`` (git's own stat check, racy
+timestamps included) names the files that differ from those blobs; only those, and untracked
+files, are read and hashed here. Outside a git repository, or with ``core.fileMode`` off (git
+would not see an executable bit change), every file is read.
+
+Entries live outside the working tree: in ``<git dir>/datumkit/check-cache/`` when the project
+is in a git repository, else in the user cache directory. They are one JSON file per project
+(read once and written once per run, which is what makes a warm run of 2,000 datums fast),
+replaced atomically (temporary file + rename) after merging with what is on disk at that
+moment: concurrent runs never see half a file, and when two runs race the last writer wins,
+which can only drop entries (a later run re-checks those datums), never make one wrong. A file
+that does not parse is an empty cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from datumkit import __version__
+from datumkit.checks import CHECKS, DatumReport
+from datumkit.checks.findings import Finding
+from datumkit.checks.runner import OnReport, check_many
+from datumkit.fsio import write_atomic
+from datumkit.model.datumdir import DATUMS_DIR
+from datumkit.model.project import Project
+
+#: bump when the entry layout or what goes into a key changes
+CACHE_FORMAT = 2
+#: checks whose result depends only on what a key covers (the datum's files, the tool, the
+#: project's settings and the baseline commit). A check not listed here (a new one, or one that
+#: reads something else) is run on every datum every time, cache or not.
+CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets"})
+#: distributions whose version changes what a check reports
+_LIBRARIES = ("pydantic", "pygit2", "detect-secrets", "ruamel.yaml", "dulwich")
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_DATUMS = DATUMS_DIR.encode()
+
+
+def tool_fingerprint() -> str:
+    """Hash of every file of the datumkit package and of the libraries' versions."""
+    digest = hashlib.sha256(f"datumkit {__version__} cache {CACHE_FORMAT}\n".encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for library in _LIBRARIES:
+        try:
+            version = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{library}=={version}\n".encode())
+    return digest.hexdigest()
+
+
+def project_fingerprint(project: Project, only: Sequence[str] | None) -> str:
+    """Hash of what outside the datum directory shapes its result, for this selection."""
+    digest = hashlib.sha256(tool_fingerprint().encode())
+    digest.update(str(project.root.resolve()).encode() + b"\0")
+    digest.update(str(project.cache_dir or "").encode() + b"\0")
+    digest.update(os.environ.get("DATUMKIT_CACHE", "").encode() + b"\0")
+    digest.update(",".join(sorted(only)).encode() if only is not None else b"*all*")
+    pyproject = project.root / "pyproject.toml"
+    digest.update(pyproject.read_bytes() if pyproject.is_file() else b"\0no pyproject\0")
+    return digest.hexdigest()
+
+
+def split_checks(only: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The selected checks (of ``CHECKS``) split into (cacheable, always run)."""
+    selected = [c for c in CHECKS if only is None or c in only]
+    cached = tuple(c for c in selected if c in CONTENT_ONLY_CHECKS)
+    return cached, tuple(c for c in selected if c not in CONTENT_ONLY_CHECKS)
+
+
+# --------------------------------------------------------------------------- datum fingerprints
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    """Output of a read-only git command in ``root``, or ``None`` when git cannot answer."""
+    return _git_all(root, [list(args)])[0]
+
+
+def _git_all(root: Path, commands: Sequence[Sequence[str]]) -> list[bytes | None]:
+    """Several read-only git commands run side by side (each waits mostly on the disk)."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
+    processes: list[subprocess.Popen[bytes] | None] = []
+    for args in commands:
+        try:
+            processes.append(
+                subprocess.Popen(
+                    ["git", "-C", str(root), *args],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env=env,
+                )
+            )
+        except OSError:
+            processes.append(None)
+    outputs: list[bytes | None] = []
+    for process in processes:
+        if process is None:
+            outputs.append(None)
+            continue
+        out, _ = process.communicate()
+        outputs.append(out if process.returncode == 0 else None)
+    return outputs
+
+
+@dataclass
+class _GitListing:
+    """What git knows about ``datums/``: blob ids of clean files, names of the others."""
+
+    known: dict[str, list[bytes]] = field(default_factory=dict)  # name -> "path mode oid" lines
+    unknown: dict[str, list[str]] = field(default_factory=dict)  # name -> paths to hash
+
+
+def _datum_of(path: str) -> str | None:
+    parts = path.split("/", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == DATUMS_DIR else None
+
+
+def _git_listing(root: Path) -> _GitListing | None:
+    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
+    file_mode, staged, changed, untracked = _git_all(
+        root,
+        [
+            ["config", "--bool", "core.fileMode"],
+            ["ls-files", "-s", "-z", "--", DATUMS_DIR],
+            ["diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR],
+            ["ls-files", "-o", "-z", "--", DATUMS_DIR],
+        ],
+    )
+    if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
+        return None
+    listing = _GitListing()
+    dirty = set(changed.split(b"\0"))
+    for record in staged.split(b"\0"):
+        # "<mode> <id> <stage>\tdatums/<name>/<rest>"; ls-files is sorted, so one datum's
+        # records are consecutive, but nothing here depends on that.
+        tab = record.find(b"\t")
+        parts = record[tab + 1 :].split(b"/", 2)
+        if tab < 0 or len(parts) != 3 or parts[0] != _DATUMS:
+            continue
+        name = parts[1].decode("utf-8", "surrogateescape")
+        raw_path = record[tab + 1 :]
+        if raw_path in dirty or record[tab - 2 : tab] != b" 0":  # changed, or a conflict stage
+            listing.unknown.setdefault(name, []).append(raw_path.decode("utf-8", "surrogateescape"))
+        else:
+            listing.known.setdefault(name, []).append(record)
+    for raw_path in untracked.split(b"\0"):
+        path = raw_path.decode("utf-8", "surrogateescape")
+        owner = _datum_of(path)
+        if owner is not None:
+            listing.unknown.setdefault(owner, []).append(path)
+    return listing
+
+
+def _hash_file(root: Path, path: str) -> bytes:
+    """``path kind data-hash`` for a file git does not vouch for (or ``missing``)."""
+    full = root / path
+    try:
+        info = full.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            data, kind = os.readlink(full).encode("utf-8", "surrogateescape"), b"link"
+        elif stat.S_ISREG(info.st_mode):
+            data = full.read_bytes()
+            kind = b"exec" if info.st_mode & 0o100 else b"file"
+        else:
+            data, kind = b"", b"other"
+    except FileNotFoundError:
+        data, kind = b"", b"missing"
+    return (
+        path.encode("utf-8", "surrogateescape")
+        + b" "
+        + kind
+        + b" "
+        + hashlib.sha256(data).hexdigest().encode()
+    )
+
+
+def _walk_datum(root: Path, name: str) -> list[str]:
+    """Every file path under datums/<name>/, relative to the root (no git at hand)."""
+    found = []
+    base = root / DATUMS_DIR / name
+    for directory, subdirs, files in os.walk(base):
+        subdirs.sort()
+        for file in files:
+            found.append((Path(directory) / file).relative_to(root).as_posix())
+        for subdir in subdirs:  # a symlink to a directory is a file for git and for us
+            if (Path(directory) / subdir).is_symlink():
+                found.append((Path(directory) / subdir).relative_to(root).as_posix())
+    return found
+
+
+def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
+    """A hash of each datum directory's files (paths, kinds, contents)."""
+    listing = _git_listing(root)
+    prints = {}
+    for name in names:
+        if listing is None:
+            records = [_hash_file(root, path) for path in _walk_datum(root, name)]
+        else:
+            records = list(listing.known.get(name, []))
+            records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
+        digest = hashlib.sha256()
+        for record in sorted(records):
+            digest.update(record + b"\0")
+        prints[name] = digest.hexdigest()
+    return prints
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def cache_directory(project: Project) -> Path:
+    """``<git common dir>/datumkit/check-cache``, else a per-project user cache directory."""
+    common = _git(project.root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    if common is not None and common.strip():
+        return Path(common.strip().decode("utf-8", "surrogateescape")) / "datumkit" / "check-cache"
+    import platformdirs
+
+    where = hashlib.sha256(str(project.root.resolve()).encode()).hexdigest()[:24]
+    return Path(platformdirs.user_cache_dir("datumkit")) / "check-cache" / where
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The mirror commit a passing patch check read, and the tree it found there."""
+
+    mirror: str
+    commit: str
+    tree: str
+
+
+@dataclass
+class CheckCache:
+    """Passing results of one project and one selection of checks, keyed by content."""
+
+    project: Project
+    directory: Path
+    fingerprint: str
+    hits: int = 0
+    misses: int = 0
+    _mirrors: dict[str, Any] = field(default_factory=dict, repr=False)
+    _entries: dict[str, Any] | None = field(default=None, repr=False)
+    _new: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, project: Project, only: Sequence[str] | None = None) -> CheckCache:
+        return cls(project, cache_directory(project), project_fingerprint(project, only))
+
+    def keys(self, names: Iterable[str]) -> dict[str, str]:
+        """Each datum's entry key: this cache's fingerprint plus the datum's files."""
+        prints = datum_fingerprints(self.project.root, names)
+        return {
+            name: hashlib.sha256(f"{self.fingerprint}\0{value}".encode()).hexdigest()
+            for name, value in prints.items()
+        }
+
+    @property
+    def path(self) -> Path:
+        """The project's entries file (one per selection of checks)."""
+        return self.directory / f"entries-{self.fingerprint[:16]}.json"
+
+    def _load(self) -> dict[str, Any]:
+        """Entries on disk by datum name; anything unreadable is an empty cache."""
+        try:
+            document = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+            return {}
+        entries = document.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = self._load()
+        return self._entries
+
+    def get(self, name: str, key: str) -> DatumReport | None:
+        """The stored pass of ``name`` under ``key``, if it is still valid; else ``None``."""
+        report = self._read(name, key)
+        if report is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return report
+
+    def _read(self, name: str, key: str) -> DatumReport | None:
+        try:
+            entry = self.entries.get(name)
+            if not isinstance(entry, dict) or entry.get("key") != key:
+                return None
+            baselines = [Baseline(**b) for b in entry["baselines"]]
+            if not all(self._baseline_holds(b) for b in baselines):
+                return None
+            findings = tuple(Finding(**f) for f in entry["findings"])
+            checks = tuple(str(c) for c in entry["checks"])
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None  # an entry that does not parse: check the datum again
+        if any(f.severity == "error" for f in findings):
+            return None
+        return DatumReport(name, checks, findings)
+
+    def _baseline_holds(self, baseline: Baseline) -> bool:
+        """Whether the mirror still has the commit, with the tree the check saw."""
+        import pygit2
+
+        repo = self._mirrors.get(baseline.mirror)
+        if repo is None:
+            try:
+                repo = self._mirrors[baseline.mirror] = pygit2.Repository(baseline.mirror)
+            except (pygit2.GitError, KeyError, ValueError):
+                return False
+        try:
+            commit = repo.get(baseline.commit)
+        except ValueError:
+            return False
+        return isinstance(commit, pygit2.Commit) and str(commit.tree_id) == baseline.tree
+
+    def put(self, report: DatumReport, key: str) -> None:
+        """Store a passing report (anything with an error finding is never stored)."""
+        if not report.ok:
+            return
+        baselines = self._baselines(report)
+        if baselines is None:
+            return
+        self._new[report.name] = {
+            "key": key,
+            "checks": list(report.checks_run),
+            "findings": [f.to_json() for f in report.findings],
+            "baselines": [b.__dict__ for b in baselines],
+        }
+
+    def save(self, *, forget: Iterable[str] = ()) -> None:
+        """Merge the new entries into the file as it is now on disk, and replace it atomically.
+
+        ``forget`` drops entries of datums that no longer pass, so the file does not keep
+        results nobody can use.
+        """
+        gone = set(forget)
+        if not self._new and not gone & set(self.entries):
+            return
+        entries = self._load()
+        for name in gone:
+            entries.pop(name, None)
+        entries.update(self._new)
+        document = {"format": CACHE_FORMAT, "entries": entries}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(document, sort_keys=True).encode())
+        except OSError:
+            return  # a cache that cannot be written only costs speed
+        self._entries, self._new = entries, {}
+
+    def _baselines(self, report: DatumReport) -> list[Baseline] | None:
+        """What the patch check read, or ``None`` when it cannot be pinned (do not store)."""
+        if "patch" not in report.checks_run:
+            return []
+        if report.datum is None:
+            return None
+        import pygit2
+
+        repo = report.datum.repo
+        try:
+            mirror = str(self.project.locator().path_for(repo.git_url).resolve())
+            opened = pygit2.Repository(mirror)
+            commit = opened.get(repo.start_commit_sha)
+        except (pygit2.GitError, KeyError, ValueError, OSError):
+            return None
+        if not isinstance(commit, pygit2.Commit):
+            return None
+        return [Baseline(mirror, str(commit.id), str(commit.tree_id))]
+
+    def run(
+        self,
+        names: Sequence[str],
+        *,
+        jobs: int | None = None,
+        only: Sequence[str] | None = None,
+        on_report: OnReport | None = None,
+    ) -> list[DatumReport]:
+        """Check `names` like :func:`check_many`, reusing every still-valid stored pass.
+
+        Keys are taken before the checks run and again after: a datum whose files changed while
+        it was being checked is reported but not stored (its result may describe either state).
+        """
+        cacheable, always = split_checks(only)
+        keys = self.keys(names)
+        reports: dict[str, DatumReport] = {}
+        hits = []
+        for name in names:
+            cached = self.get(name, keys[name])
+            if cached is None:
+                continue
+            hits.append(name)
+            if not always:
+                reports[name] = cached
+                if on_report is not None:
+                    on_report(cached)
+            else:
+                reports[name] = cached  # completed below by the checks that are never cached
+        if always and hits:
+            for extra in check_many(self.project, hits, jobs=jobs, only=always):
+                merged = _merge(reports[extra.name], extra)
+                reports[extra.name] = merged
+                if on_report is not None:
+                    on_report(merged)
+        todo = [name for name in names if name not in reports]
+        fresh = check_many(self.project, todo, jobs=jobs, only=only, on_report=on_report)
+        after = self.keys(todo) if todo else {}
+        for report in fresh:
+            reports[report.name] = report
+            if after.get(report.name) == keys[report.name]:
+                self.put(_only_checks(report, cacheable), keys[report.name])
+        self.save(forget=[r.name for r in fresh if r.name not in self._new])
+        return [reports[name] for name in names]
+
+
+def _only_checks(report: DatumReport, checks: Sequence[str]) -> DatumReport:
+    """The part of a report made by cacheable checks (schema is part of every check run)."""
+    keep = {"schema", *checks}
+    return DatumReport(
+        report.name,
+        tuple(c for c in report.checks_run if c in keep),
+        tuple(f for f in report.findings if f.check in keep),
+        report.datum,
+    )
+
+
+def _merge(cached: DatumReport, extra: DatumReport) -> DatumReport:
+    checks = (*cached.checks_run, *(c for c in extra.checks_run if c not in cached.checks_run))
+    return DatumReport(cached.name, checks, cached.findings + extra.findings, extra.datum)
