@@ -414,3 +414,28 @@ def test_read_capped_refuses_before_reading(tmp_path: Path) -> None:
     with pytest.raises(TooLarge, match="is 10000 bytes, over the 100-byte cap"):
         read_capped(path, 100)
     assert read_capped(path, 10_000) == b"\0" * 10_000
+
+
+def test_a_delta_of_copies_stops_at_its_declared_size() -> None:
+    """Each 1-byte copy instruction repeats 64 KiB of the base: 2,000 of them made 131 MB."""
+    from datumkit.git.binary import apply_delta
+
+    base = b"x" * 0x10000
+    delta = b"\x80\x80\x04" + b"\xe8\x07" + b"\x80" * 2000  # base 65536, target 1000, copies
+    tracemalloc.start()
+    try:
+        with pytest.raises(BinaryPatchError, match="header says 1000"):
+            apply_delta(base, delta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_terminal_output_escapes_control_characters(project: Path, run_cli: CliRun) -> None:
+    hostile = project / "datums" / "x\x1b]0;owned\x07"
+    hostile.mkdir()
+    (hostile / "datum.yaml").write_bytes(_yaml(project).read_bytes())
+    result = run_cli("check", "--all")
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "datums/x\\x1b]0;owned\\x07" in result.output
