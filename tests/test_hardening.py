@@ -259,7 +259,10 @@ def test_symlinked_overlay_files_cannot_redirect_generate(
 
 
 def test_symlinked_overlay_files_cannot_redirect_the_fix_hook(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from datumkit_hooks.main import main
 
@@ -273,6 +276,7 @@ def test_symlinked_overlay_files_cannot_redirect_the_fix_hook(
     monkeypatch.chdir(project)
     assert main(["generated", "--fix", "datums/banking77/datum.yaml"]) == 1
     assert list(victim.iterdir()) == []
+    assert "refused: overlay_files is a symlink" in capsys.readouterr().out
 
 
 def _seed_with_symlink(tmp_path: Path, secret: Path) -> Path:
@@ -439,3 +443,19 @@ def test_terminal_output_escapes_control_characters(project: Path, run_cli: CliR
     result = run_cli("check", "--all")
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "datums/x\\x1b]0;owned\\x07" in result.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(".git./config", ".GIT /hooks/x", "git~1/config", ".git::$INDEX_ALLOCATION/x"),
+        *("a/.git\\x", ".g\u200cit/config", ".gi\ufefft/hooks/pre-commit"),
+    ],
+)
+def test_patch_paths_git_reads_as_dot_git_are_refused(path: str) -> None:
+    patch = (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1 @@\n+x\n"
+    ).encode()
+    with pytest.raises(UnsafePath, match="protectNTFS/protectHFS"):
+        parse_patch(patch)

@@ -488,6 +488,11 @@ def _patch_cases() -> Iterator[Case]:
         "dot-git-upper": (".GIT/hooks/pre-commit", "unsafe path"),
         "dot-git-nested": ("sub/.git/config", "unsafe path"),
         "dot": ("./x", "unsafe path"),
+        "ntfs-trailing-dot": (".git./config", "protectNTFS/protectHFS"),
+        "ntfs-short-name": ("git~1/config", "protectNTFS/protectHFS"),
+        "ntfs-stream": (".git::$INDEX_ALLOCATION/config", "protectNTFS/protectHFS"),
+        "ntfs-backslash": ("sub/.git\\hooks", "protectNTFS/protectHFS"),
+        "hfs-zero-width": (".g\u200cit/config", "protectNTFS/protectHFS"),
     }
     for short, (path, fragment) in paths.items():
         yield Case(
