@@ -10,6 +10,7 @@ See tests/corpus/generate_corpus.py for the format and how generated cases are m
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -83,6 +84,8 @@ def test_hostile_input_is_refused(
         f"{case.name} crashed: {result.exception!r}\n{result.output}"
     )
     assert "Traceback" not in result.output
+    raw_control = re.search(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e]", result.output)
+    assert raw_control is None, f"a control character reached the terminal: {result.output!r}"
     assert result.exit_code == spec["exit"], result.output
     for fragment in spec["expect"]:
         assert fragment in result.output, f"{fragment!r} not in:\n{result.output}"

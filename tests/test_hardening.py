@@ -259,7 +259,10 @@ def test_symlinked_overlay_files_cannot_redirect_generate(
 
 
 def test_symlinked_overlay_files_cannot_redirect_the_fix_hook(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from datumkit_hooks.main import main
 
@@ -273,6 +276,7 @@ def test_symlinked_overlay_files_cannot_redirect_the_fix_hook(
     monkeypatch.chdir(project)
     assert main(["generated", "--fix", "datums/banking77/datum.yaml"]) == 1
     assert list(victim.iterdir()) == []
+    assert "refused: overlay_files is a symlink" in capsys.readouterr().out
 
 
 def _seed_with_symlink(tmp_path: Path, secret: Path) -> Path:
@@ -414,3 +418,44 @@ def test_read_capped_refuses_before_reading(tmp_path: Path) -> None:
     with pytest.raises(TooLarge, match="is 10000 bytes, over the 100-byte cap"):
         read_capped(path, 100)
     assert read_capped(path, 10_000) == b"\0" * 10_000
+
+
+def test_a_delta_of_copies_stops_at_its_declared_size() -> None:
+    """Each 1-byte copy instruction repeats 64 KiB of the base: 2,000 of them made 131 MB."""
+    from datumkit.git.binary import apply_delta
+
+    base = b"x" * 0x10000
+    delta = b"\x80\x80\x04" + b"\xe8\x07" + b"\x80" * 2000  # base 65536, target 1000, copies
+    tracemalloc.start()
+    try:
+        with pytest.raises(BinaryPatchError, match="header says 1000"):
+            apply_delta(base, delta)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_terminal_output_escapes_control_characters(project: Path, run_cli: CliRun) -> None:
+    hostile = project / "datums" / "x\x1b]0;owned\x07"
+    hostile.mkdir()
+    (hostile / "datum.yaml").write_bytes(_yaml(project).read_bytes())
+    result = run_cli("check", "--all")
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "datums/x\\x1b]0;owned\\x07" in result.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(".git./config", ".GIT /hooks/x", "git~1/config", ".git::$INDEX_ALLOCATION/x"),
+        *("a/.git\\x", ".g\u200cit/config", ".gi\ufefft/hooks/pre-commit"),
+    ],
+)
+def test_patch_paths_git_reads_as_dot_git_are_refused(path: str) -> None:
+    patch = (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1 @@\n+x\n"
+    ).encode()
+    with pytest.raises(UnsafePath, match="protectNTFS/protectHFS"):
+        parse_patch(patch)

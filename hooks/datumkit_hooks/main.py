@@ -46,6 +46,8 @@ def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
     A lock that cannot be made (no mirror, patch does not apply) is left for the patch hook to
     report.
     """
+    from datumkit.errors import OperationFailed
+    from datumkit.fsio import OutsideRoot
     from datumkit.generate.datum import generate_datum
     from datumkit.generate.writer import write_outputs
     from datumkit.model.datumdir import DatumSource, load_from_disk
@@ -58,6 +60,9 @@ def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
             source: DatumSource = load_from_disk(root, name)
             generated = generate_datum(source, locator)
             written = write_outputs(root / source.directory, generated.files)
+        except (OutsideRoot, OperationFailed) as error:
+            print(error)  # a symlink out of the datum, a full disk: say so, write nothing
+            continue
         except DatumError:
             continue  # invalid datum.yaml: the schema hook reports it
         changed += [source.display(path) for path in written]

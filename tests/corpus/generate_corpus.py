@@ -240,6 +240,8 @@ def _env_key_cases() -> Iterator[Case]:
         ("-A", "dash"),
         ("A$(id)", "subst"),
         ("PATH\n", "trailing-newline"),
+        ("A\x1b[31mB", "esc"),
+        ("A\u202eB", "bidi"),
     ):
         document = _base()
         document["environment"]["env"][key] = "1"
@@ -382,6 +384,11 @@ def _structure_cases() -> Iterator[Case]:
             [f"{YAML_FILE}: {where}: Extra inputs are not permitted"],
         )
     document = _base()
+    document["\x1b]0;owned\x07"] = 1
+    yield _yaml_case(
+        "unknown-key-escape", document, [f"{YAML_FILE}: ", "Extra inputs are not permitted"]
+    )
+    document = _base()
     document["evaluation"]["rubrics"][0]["weigth"] = 1
     yield _yaml_case(
         "unknown-key-rubric",
@@ -481,6 +488,11 @@ def _patch_cases() -> Iterator[Case]:
         "dot-git-upper": (".GIT/hooks/pre-commit", "unsafe path"),
         "dot-git-nested": ("sub/.git/config", "unsafe path"),
         "dot": ("./x", "unsafe path"),
+        "ntfs-trailing-dot": (".git./config", "protectNTFS/protectHFS"),
+        "ntfs-short-name": ("git~1/config", "protectNTFS/protectHFS"),
+        "ntfs-stream": (".git::$INDEX_ALLOCATION/config", "protectNTFS/protectHFS"),
+        "ntfs-backslash": ("sub/.git\\hooks", "protectNTFS/protectHFS"),
+        "hfs-zero-width": (".g\u200cit/config", "protectNTFS/protectHFS"),
     }
     for short, (path, fragment) in paths.items():
         yield Case(
@@ -565,6 +577,8 @@ def _directory_cases() -> Iterator[Case]:
         ("space", "has space"),
         ("leading-dash", "-rf"),
         ("too-long", "a" * 70),
+        ("escape", "x\x1b]0;owned\x07"),
+        ("bidi", "x\u202egnp"),
     ):
         text = base.replace("re-bench-banking77", f"re-bench-{name}")
         for command in ("check", "list"):

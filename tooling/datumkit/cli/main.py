@@ -66,7 +66,9 @@ class _DatumkitFailure(click.ClickException):
         self.exit_code = error.exit_code  # type: ignore[misc]  # per error, not per class
 
     def show(self, file: Any = None) -> None:
-        click.echo(self.message, err=True)
+        from datumkit.cli.output import warn
+
+        warn(self.message)
 
 
 class _DatumkitGroup(click.Group):

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from datumkit.checks import DatumReport
+from datumkit.cli.output import terminal_safe
 
 
 class CheckProgress:
@@ -46,9 +47,10 @@ class CheckProgress:
         if self.bar is not None:
             self.bar.update(1)
             if not report.ok:
-                self.bar.set_postfix_str(f"last failure: {report.name}")
+                self.bar.set_postfix_str(terminal_safe(f"last failure: {report.name}"))
             return
         errors = sum(1 for f in report.findings if f.severity == "error")
         status = "ok" if report.ok else f"FAILED ({errors} finding{'s' if errors != 1 else ''})"
         width = len(str(self.total))
-        print(f"[{self.done:>{width}}/{self.total}] {report.name}: {status}", file=self.stream)
+        line = f"[{self.done:>{width}}/{self.total}] {report.name}: {status}"
+        print(terminal_safe(line), file=self.stream)

@@ -358,7 +358,26 @@ def unsafe_reason(path: bytes) -> str | None:
             return "empty or '.' path component"
         if part.lower() == b".git":
             return "path inside .git"
+        if _is_dotgit_alias(part):
+            return "a name Windows or macOS read as .git (git's core.protectNTFS/protectHFS)"
     return None
+
+
+#: code points HFS+ ignores when comparing names (git's `is_hfs_dotgit`)
+_HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+
+
+def _is_dotgit_alias(part: bytes) -> bool:
+    """Names git refuses under protectNTFS/protectHFS because they *are* .git on those systems:
+    `.git.` and `.git ` (NTFS drops trailing dots and spaces), `git~1` (the 8.3 short name),
+    `.git::$INDEX_ALLOCATION` (an NTFS stream), `.git\\x` (a backslash separates on Windows)
+    and `.g\u200cit` (HFS+ ignores zero-width characters)."""
+    lowered = part.lower()
+    for piece in lowered.split(b"\\"):
+        if piece.rstrip(b". ") == b".git" or piece == b"git~1" or piece.startswith(b".git:"):
+            return True
+    text = part.decode("utf-8", "replace")
+    return _HFS_IGNORED.sub("", text).lower() == ".git" and text.lower() != ".git"
 
 
 # --------------------------------------------------------------------------- names

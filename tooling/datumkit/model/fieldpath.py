@@ -18,6 +18,10 @@ def format_field_path(loc: Sequence[str | int]) -> str:
     for part in loc:
         if part == "[key]":  # pydantic's marker for "the key of the mapping entry before me"
             continue
+        if isinstance(part, str) and not part.isprintable():
+            # a key from the datum itself: escaped, so it cannot move a terminal's cursor
+            text += f"[{part!r}]"
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
 
