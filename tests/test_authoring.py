@@ -31,6 +31,8 @@ def test_set_on_a_skeleton_needs_allow_invalid_then_lists_what_is_left(
     refused = run_cli("set", "draft", "metadata.title", "Draft")
     assert refused.exit_code == 1
     assert path.read_bytes() == before  # nothing written without the flag
+    assert "metadata.summary: is empty" in refused.stderr
+    assert "nothing written" in refused.stderr and "--allow-invalid" in refused.stderr
     result = run_cli("set", "draft", "metadata.title", "Draft", "--allow-invalid")
     assert result.exit_code == 0, result.output
     assert 'title: "Draft"' in path.read_text()
