@@ -240,7 +240,11 @@ def test_a_new_mirror_mapping_does_not_reinstall_the_venv(tmp_path: Path) -> Non
     with pyproject.open("a") as handle:
         handle.write('"https://example.invalid/other.git" = "build/other.git"\n')
     assert _make(tmp_path, "-q", "setup").returncode == 0  # still up to date
-    pyproject.write_text(pyproject.read_text().replace('"tqdm>=4.66,<5"', '"tqdm>=4.67,<5"'))
+    text = pyproject.read_text()
+    assert "dependencies = [\n" in text
+    pyproject.write_text(
+        text.replace("dependencies = [\n", 'dependencies = [\n    "extra>=1",\n', 1)
+    )
     assert _make(tmp_path, "-q", "setup").returncode == 1  # a dependency changed: reinstall
 
 

@@ -113,3 +113,20 @@ def test_a_cosmetic_header_slip_of_real_histories_is_accepted(tmp_path: Path) ->
     locator = MirrorLocator(cache_dir=tmp_path / "cache")
     result = fetch_mirror(locator, str(upstream), branch="main", want=[commit])
     assert result.fetched_shas == (commit,)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "-oProxyCommand=touch {marker}@host:repo",
+        "ssh://-oProxyCommand=touch {marker}/repo",
+        "--upload-pack=touch {marker}",
+        "ext::sh -c touch% {marker}",
+    ],
+)
+def test_option_like_and_command_urls_run_nothing(tmp_path: Path, url: str) -> None:
+    marker = tmp_path / "pwned"
+    locator = MirrorLocator(cache_dir=tmp_path / "cache")
+    with pytest.raises(FetchFailed):
+        fetch_mirror(locator, url.format(marker=marker), branch="main", timeout_s=30)
+    assert not marker.exists()
