@@ -31,6 +31,8 @@ def test_set_on_a_skeleton_needs_allow_invalid_then_lists_what_is_left(
     refused = run_cli("set", "draft", "metadata.title", "Draft")
     assert refused.exit_code == 1
     assert path.read_bytes() == before  # nothing written without the flag
+    assert "metadata.summary: is empty" in refused.stderr
+    assert "nothing written" in refused.stderr and "--allow-invalid" in refused.stderr
     result = run_cli("set", "draft", "metadata.title", "Draft", "--allow-invalid")
     assert result.exit_code == 0, result.output
     assert 'title: "Draft"' in path.read_text()
@@ -238,7 +240,11 @@ def test_a_new_mirror_mapping_does_not_reinstall_the_venv(tmp_path: Path) -> Non
     with pyproject.open("a") as handle:
         handle.write('"https://example.invalid/other.git" = "build/other.git"\n')
     assert _make(tmp_path, "-q", "setup").returncode == 0  # still up to date
-    pyproject.write_text(pyproject.read_text().replace('"tqdm>=4.66,<5"', '"tqdm>=4.67,<5"'))
+    text = pyproject.read_text()
+    assert "dependencies = [\n" in text
+    pyproject.write_text(
+        text.replace("dependencies = [\n", 'dependencies = [\n    "extra>=1",\n', 1)
+    )
     assert _make(tmp_path, "-q", "setup").returncode == 1  # a dependency changed: reinstall
 
 
@@ -268,3 +274,39 @@ def test_make_datum_banking77_builds_the_example_upstream_on_demand() -> None:
         check=True,
     ).stdout
     assert "build_upstream.py" not in other
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b"{not json", b'{"version": 1, "datums": []}', b'{"version": 1, "datums": {"x": 3}}'],
+)
+def test_a_damaged_last_check_file_is_an_empty_one(
+    project: Path, run_cli: CliRun, garbage: bytes
+) -> None:
+    from datumkit.checks.lastrun import results_file
+
+    path = results_file(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(garbage)
+    result = run_cli("list", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["status"] == "unchecked"
+    assert run_cli("check", "banking77").exit_code == 0
+    assert json.loads(run_cli("list", "--json").stdout)[0]["status"] == "ok"
+
+
+def test_last_check_results_live_in_the_git_dir_not_the_work_tree(
+    project: Path, run_cli: CliRun
+) -> None:
+    from datumkit.checks.lastrun import results_file
+
+    git(project, "init", "-q")
+    assert results_file(project) == project / ".git/datumkit/last-check.json"
+
+    def work_tree() -> set[Path]:
+        return {p for p in project.rglob("*") if ".git" not in p.relative_to(project).parts}
+
+    before = work_tree()
+    run_cli("check", "banking77")
+    assert (project / ".git/datumkit/last-check.json").is_file()
+    assert work_tree() == before

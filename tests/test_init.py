@@ -37,7 +37,7 @@ def test_init_scaffolds_every_file_and_is_idempotent(tmp_path: Path) -> None:
     code, output = _init(str(tmp_path / "repo"))
     assert code == 0, output
     root = tmp_path / "repo"
-    expected = {target for target, _ in FILES} | {"datums/.gitkeep"}
+    expected = {target for target, _ in FILES} | {"datums/.gitkeep", "datum.schema.json"}
     found = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     assert found == expected
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -99,6 +99,13 @@ def test_from_index_pins_the_version() -> None:
     files = render_repository(Scaffold(version="1.2.3", from_index=True))
     assert b'DATUMKIT: "datumkit==1.2.3"' in files[".github/workflows/datums.yml"]
     assert b"rev: v1.2.3" in files[".pre-commit-config.yaml"]
+    assert "datum.schema.json" not in files  # another release's schema is not ours to write
+
+
+def test_the_scaffolded_schema_is_datum_schema(tmp_path: Path) -> None:
+    _init(str(tmp_path / "repo"))
+    printed = CliRunner().invoke(cli, ["schema"]).output
+    assert (tmp_path / "repo/datum.schema.json").read_text() == printed
 
 
 def test_workflows_are_valid_github_workflows(tmp_path: Path) -> None:

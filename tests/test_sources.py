@@ -416,19 +416,17 @@ def test_wanted_commits_outside_branches_arrive_from_a_local_upstream(
     assert not any(ref.startswith("refs/pull/") for ref in refs_of(repo))
 
 
-def test_by_sha_fetch_over_a_transport_gets_advertised_refs_only(
-    upstream: Upstream, tmp_path: Path
-) -> None:
-    """What a server without allowAnySHA1InWant gives (libgit2's path for remote URLs, run here
-    over file://): a SHA a ref advertises (refs/pull/1/head) arrives; an unreferenced one does
-    not, so fetch_mirror reports it in missing_shas."""
-    orphan = upstream.commit_off_branch("orphan.txt")
+def test_by_sha_fetch_over_a_transport_asks_the_server(upstream: Upstream, tmp_path: Path) -> None:
+    """A remote upstream (file:// stands in) is asked by SHA with the server's own rules: git's
+    protocol v2 serves a commit a ref reaches (refs/pull/1/head) even though no branch does; a
+    SHA the server does not have stays missing without an error."""
     pulled = upstream.commit_on_pull_ref("pr.txt")
+    absent = "0123456789abcdef0123456789abcdef01234567"
     repo = pygit2.init_repository(tmp_path / "m.git", bare=True)
     source = urls.parse_git_url(upstream.file_url)
-    sources._fetch_by_sha(repo, source, [orphan, pulled], time.monotonic() + 60)
+    sources._fetch_by_sha(repo, source, [absent, pulled], time.monotonic() + 60)
     assert pulled in repo
-    assert orphan not in repo
+    assert absent not in repo
 
 
 # ------------------------------------------------------------------------------------------

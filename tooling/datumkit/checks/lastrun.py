@@ -25,7 +25,6 @@ from pathlib import Path
 
 from datumkit.checks import SCHEMA, DatumReport
 from datumkit.fsio import write_atomic
-from datumkit.git.mirrors import default_cache_dir
 from datumkit.model.datumdir import DATUMS_DIR
 
 _FILE = "last-check.json"
@@ -40,6 +39,9 @@ CHANGED = "changed"
 class LastResult:
     status: str
     fingerprint: str
+    #: what `datum list` shows beside the status, so a fresh entry needs no YAML parsing
+    title: str = ""
+    baseline: str = ""
 
 
 def status_of(report: DatumReport) -> str:
@@ -74,6 +76,8 @@ def results_file(root: Path) -> Path:
     git_dir = _git_dir(root)
     if git_dir is not None:
         return git_dir / "datumkit" / _FILE
+    from datumkit.git.mirrors import default_cache_dir  # pygit2: only outside git repositories
+
     key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     return default_cache_dir() / ".last-check" / f"{key}.json"
 
@@ -96,7 +100,12 @@ def load(root: Path) -> dict[str, LastResult]:
         document = json.loads(results_file(root).read_text("utf-8"))
         entries = document["datums"] if document.get("version") == _VERSION else {}
         return {
-            str(name): LastResult(str(entry["status"]), str(entry["fingerprint"]))
+            str(name): LastResult(
+                str(entry["status"]),
+                str(entry["fingerprint"]),
+                str(entry.get("title", "")),
+                str(entry.get("baseline", "")),
+            )
             for name, entry in entries.items()
         }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -107,11 +116,22 @@ def record(root: Path, reports: Iterable[DatumReport]) -> None:
     """Store the results of a full check (every check ran) of ``reports``' datums."""
     entries = load(root)
     for report in reports:
-        entries[report.name] = LastResult(status_of(report), fingerprint(root, report.name))
+        datum = report.datum
+        entries[report.name] = LastResult(
+            status_of(report),
+            fingerprint(root, report.name),
+            datum.metadata.title if datum else "",
+            datum.repo.start_commit_sha if datum else "",
+        )
     document = {
         "version": _VERSION,
         "datums": {
-            name: {"status": r.status, "fingerprint": r.fingerprint}
+            name: {
+                "status": r.status,
+                "fingerprint": r.fingerprint,
+                "title": r.title,
+                "baseline": r.baseline,
+            }
             for name, r in sorted(entries.items())
         },
     }
@@ -123,9 +143,15 @@ def record(root: Path, reports: Iterable[DatumReport]) -> None:
         pass  # a read-only git dir or cache: listing then shows "unchecked", nothing breaks
 
 
+def current(root: Path, name: str, results: Mapping[str, LastResult]) -> LastResult | None:
+    """The stored result while the datum's files are unchanged, else ``None``."""
+    last = results.get(name)
+    return last if last is not None and last.fingerprint == fingerprint(root, name) else None
+
+
 def current_status(root: Path, name: str, results: Mapping[str, LastResult]) -> str:
     """The stored status while the datum is unchanged, else ``changed`` / ``unchecked``."""
-    last = results.get(name)
-    if last is None:
-        return UNCHECKED
-    return last.status if last.fingerprint == fingerprint(root, name) else CHANGED
+    last = current(root, name, results)
+    if last is not None:
+        return last.status
+    return CHANGED if name in results else UNCHECKED

@@ -14,6 +14,7 @@ is refused, never escaped.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -36,6 +37,9 @@ FILES: tuple[tuple[str, str], ...] = (
 )
 #: Created empty (with a .gitkeep), so `datum new` and root discovery work at once.
 DATUMS_KEEP = "datums/.gitkeep"
+#: `datum schema` for editors (yaml-language-server) and check-jsonschema; written only when the
+#: pinned version is the running one, whose schema this is.
+SCHEMA_FILE = "datum.schema.json"
 
 _VERSION = re.compile(r"[0-9]+(?:\.[0-9]+)*(?:[._+-]?[A-Za-z0-9]+)*")
 _URL = re.compile(r"(?:https://|ssh://|file://|git@|/)[A-Za-z0-9._~:/@+%=-]+")
@@ -91,4 +95,9 @@ def render_repository(scaffold: Scaffold) -> dict[str, bytes]:
             text = text.replace(key, value)
         files[target] = text.encode("utf-8")
     files[DATUMS_KEEP] = b""
+    if scaffold.version == __version__:
+        from datumkit.model.datum import json_schemas
+
+        schema = json.dumps(json_schemas()["datum.yaml"], indent=2, sort_keys=True) + "\n"
+        files[SCHEMA_FILE] = schema.encode("utf-8")
     return files

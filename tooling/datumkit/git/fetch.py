@@ -5,34 +5,32 @@ atomically (built next to its final path, then renamed), serialises writers with
 and reports wanted commits it could not get instead of raising, so the caller can turn them into
 findings that name the datum. Configured mirrors (``[tool.datumkit.mirrors]``) are never written.
 
-Transports: libgit2 (pygit2) moves packs for every URL kind -- local paths, ``file://``,
-``https://``, ``ssh://`` and scp-like ``user@host:path`` -- because it indexes packs in C and speaks
-all of them. dulwich serves one case libgit2 cannot: a wanted commit in a *local* upstream that no
-ref reaches (a deleted branch, an unreferenced object); dulwich reads the upstream's object store
-directly, so such a commit still arrives.
+Transport: the git command line, for every URL kind. The network is where users have configured
+git already -- credential helpers, ``~/.ssh/config`` and agents, proxies, ``insteadOf`` rewrites --
+and `git fetch` honours all of it; it also indexes packs as fast as `git clone --mirror` (it *is*
+that code). Every object received passes git's fsck (``transfer.fsckObjects``), so a hostile
+upstream cannot plant tree entries named ``..`` or ``.git`` in a mirror that checks and
+`datum materialize` later read.
+
+Mirrors are full, not partial (``--filter=blob:none``): the patch check reads the blobs of the
+files a patch touches from the mirror, offline (ARCHITECTURE.md invariant 4); a partial mirror
+would have to fetch them lazily from the network during a check, or fail.
 """
 
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import secrets
 import shutil
+import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import filelock
 import pygit2
-from dulwich import errors as dulwich_errors
-from dulwich.objects import Commit as DulwichCommit
-from dulwich.objects import ObjectID
-from dulwich.refs import Ref
-from dulwich.repo import Repo as DulwichRepo
-from pygit2.enums import CredentialType
 
 from datumkit.git.mirrors import (
     FetchFailed,
@@ -56,18 +54,6 @@ PIN_PREFIX = "refs/datumkit/baselines/"
 
 _FULL_SHA_LENGTHS = (40, 64)
 _STAGING_SUFFIX = ".tmp"
-
-_DULWICH_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    KeyError,
-    ValueError,
-    dulwich_errors.NotGitRepository,
-    dulwich_errors.ChecksumMismatch,
-    dulwich_errors.FileFormatException,
-    dulwich_errors.ObjectMissing,
-    dulwich_errors.MissingCommitError,
-    dulwich_errors.ApplyDeltaError,
-)
 
 
 @dataclass(frozen=True)
@@ -112,7 +98,7 @@ def fetch_mirror(
     if configured is not None:
         return _report_configured(locator, git_url, configured, wanted)
     if source.local_path is not None and not source.local_path.exists():
-        # Checked up front: libgit2 calls a missing path an "unsupported URL protocol".
+        # Checked up front, for a clearer message than git's.
         raise FetchFailed(f"cannot fetch {source.display}: no such directory {source.local_path}")
     mirror = mirror_path(git_url, locator.cache_dir)
     mirror.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +156,7 @@ def _build_mirror(
 
 
 def _update_mirror(mirror: Path, source: GitUrl, wanted: Sequence[str], deadline: float) -> None:
-    """Fetch into an existing mirror; libgit2 writes packs before refs, so it stays valid."""
+    """Fetch into an existing mirror; git writes packs before refs, so it stays valid."""
     repo = _require_repository(mirror, source)
     try:
         _fill_mirror(repo, source, wanted, deadline)
@@ -184,58 +170,126 @@ def _fill_mirror(
     """Fetch branches and tags, then the wanted commits they lack, then pin the wanted ones."""
     _fetch_refs(repo, source, deadline)
     absent = [sha for sha in wanted if len(sha) in _FULL_SHA_LENGTHS and not has_commit(repo, sha)]
-    if absent and source.local_path is not None:
-        _copy_from_local_store(repo, source.local_path, absent)
-    elif absent:
-        _fetch_by_sha(repo, source, absent, deadline)
+    if absent:
+        _fetch_by_sha(repo, source, absent, deadline, any_sha=source.local_path is not None)
     _pin(repo, wanted)
 
 
 def _fetch_refs(repo: pygit2.Repository, source: GitUrl, deadline: float) -> None:
     """Fetch every branch and tag of ``source``; any failure is one :class:`FetchFailed`."""
     try:
-        _libgit2_fetch(repo, source, list(MIRROR_REFSPECS), deadline)
-    except (pygit2.GitError, KeyError, ValueError, OSError, _FetchAborted) as exc:
-        raise FetchFailed(f"cannot fetch {source.display}: {_one_line(exc, source)}") from exc
+        _git_fetch(repo, source, list(MIRROR_REFSPECS), deadline)
+    except _GitFailed as exc:
+        raise FetchFailed(f"cannot fetch {source.display}: {exc}") from exc
 
 
 def _fetch_by_sha(
-    repo: pygit2.Repository, source: GitUrl, shas: Sequence[str], deadline: float
+    repo: pygit2.Repository,
+    source: GitUrl,
+    shas: Sequence[str],
+    deadline: float,
+    *,
+    any_sha: bool = False,
 ) -> None:
-    """Ask a server for each SHA; a refusal is not an error, the SHA just stays missing."""
-    for sha in shas:
-        with contextlib.suppress(pygit2.GitError, KeyError, ValueError, OSError, _FetchAborted):
-            _libgit2_fetch(repo, source, [sha], deadline)
+    """Ask the upstream for each SHA; a refusal is not an error, the SHA just stays missing.
 
-
-def _libgit2_fetch(
-    repo: pygit2.Repository, source: GitUrl, refspecs: list[str], deadline: float
-) -> None:
-    """Run one libgit2 fetch with our callbacks, the system proxy and the remaining time budget."""
-    remote = repo.remotes.create_anonymous(source.fetch_url)
-    # True: use the proxy git config or the environment names, like git does.
-    proxy: Literal[True] | None = None if source.local_path is not None else True
-    with _network_timeouts(deadline - time.monotonic()):
-        remote.fetch(refspecs, callbacks=_FetchCallbacks(deadline), proxy=proxy)
-
-
-def _copy_from_local_store(repo: pygit2.Repository, upstream: Path, shas: Sequence[str]) -> None:
-    """Copy wanted commits (with their history) straight from a local upstream's object store.
-
-    libgit2's local transport only sends what a ref reaches; dulwich walks from any object the
-    upstream holds, so commits of deleted branches still arrive. Best effort: a failure leaves
-    them missing for the caller to report.
+    With ``any_sha`` (a local upstream, whose upload-pack is ours to start) it runs with
+    ``uploadpack.allowAnySHA1InWant``, so any commit its object store holds arrives -- a deleted
+    branch, a pull-request ref. A server serves a SHA only if it allows that itself.
     """
-    with contextlib.suppress(*_DULWICH_ERRORS), DulwichRepo(str(upstream)) as origin:
-        present = [ObjectID(s.encode()) for s in shas if _dulwichhas_commit(origin, s)]
-        if not present:
-            return
+    for sha in shas:
+        with contextlib.suppress(_GitFailed):
+            _git_fetch(repo, source, [sha], deadline, any_sha=any_sha)
 
-        def wants(refs: Mapping[Ref, ObjectID], depth: int | None = None) -> list[ObjectID]:
-            return present
 
-        with DulwichRepo(repo_dir(repo)) as target:
-            origin.fetch(target, determine_wants=wants)
+class _GitFailed(Exception):
+    """`git fetch` failed; the message is git's telling error line, without credentials."""
+
+
+#: Every object received is checked like `git fsck` before it is stored: tree entries named
+#: `..`, `.git` or with a `/`, malformed commits, ... are refused (ARCHITECTURE.md invariant 6).
+#: Only formatting slips of commit and tag headers that real, long-lived histories contain
+#: (psf/requests has a commit with a bad time zone) are downgraded to warnings; every message
+#: about trees and paths stays fatal.
+COSMETIC_FSCK_MESSAGES = (
+    "badDate",
+    "badDateOverflow",
+    "badEmail",
+    "badTimezone",
+    "missingEmail",
+    "missingNameBeforeEmail",
+    "missingSpaceBeforeDate",
+    "missingSpaceBeforeEmail",
+    "missingTaggerEntry",
+    "multipleAuthors",
+    "zeroPaddedDate",
+    "zeroPaddedFilemode",
+)
+_FSCK = (
+    "-c",
+    "transfer.fsckObjects=true",
+    "-c",
+    "fetch.fsckObjects=true",
+    *(item for msg in COSMETIC_FSCK_MESSAGES for item in ("-c", f"fetch.fsck.{msg}=warn")),
+)
+_ANY_SHA_UPLOAD_PACK = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
+
+
+def _git_fetch(
+    repo: pygit2.Repository,
+    source: GitUrl,
+    refspecs: list[str],
+    deadline: float,
+    *,
+    any_sha: bool = False,
+) -> None:
+    """Run one `git fetch` into the mirror: the user's git does the network.
+
+    Credential helpers, ssh config and agents, proxies, ``url.<base>.insteadOf`` and ``http.*``
+    settings all apply exactly as for the user's own `git fetch`. No prompt can block
+    (``GIT_TERMINAL_PROMPT=0``, stdin closed); the remaining time budget bounds the process.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _GitFailed("timed out")
+    url = str(source.local_path) if source.local_path is not None else source.fetch_url
+    options = ["--quiet", "--no-write-fetch-head", "--no-auto-gc", "--no-recurse-submodules"]
+    if any_sha:
+        options.append(f"--upload-pack={_ANY_SHA_UPLOAD_PACK}")
+    git_dir = repo_dir(repo)
+    command = ["git", *_FSCK, "--git-dir", git_dir, "fetch", *options, "--", url, *refspecs]
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    try:
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=env,
+            timeout=remaining,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise _GitFailed("timed out") from exc
+    except OSError as exc:
+        raise _GitFailed(f"cannot run git: {exc}") from exc
+    if done.returncode != 0:
+        raise _GitFailed(_git_error(done.stderr, source))
+
+
+def _git_error(stderr: bytes, source: GitUrl) -> str:
+    """git's most telling error line, as one line without credentials; fsck refusals say so."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    objects = [line for line in lines if line.startswith("error: object ")]
+    if objects or any("fsck" in line.lower() for line in lines):
+        detail = (objects or [next(line for line in lines if "fsck" in line.lower())])[0]
+        text = f"git's fsck refused an object the upstream sent: {detail.removeprefix('error: ')}"
+    else:
+        fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        text = fatal[0] if fatal else (lines[-1] if lines else "git fetch failed")
+        text = text.removeprefix("fatal: ").removeprefix("error: ")
+    return source.scrub(" ".join(text.split()))
 
 
 def _pin(repo: pygit2.Repository, wanted: Sequence[str]) -> None:
@@ -244,81 +298,6 @@ def _pin(repo: pygit2.Repository, wanted: Sequence[str]) -> None:
         obj = lookup_object(repo, sha)
         if isinstance(obj, pygit2.Commit):
             repo.references.create(f"{PIN_PREFIX}{obj.id}", obj.id, force=True)
-
-
-class _FetchAborted(Exception):
-    """Raised inside a libgit2 callback to stop a fetch; pygit2 re-raises it after the fetch."""
-
-
-class _FetchCallbacks(pygit2.RemoteCallbacks):
-    """Callbacks that enforce the deadline, verify hosts strictly and offer ssh-agent keys."""
-
-    def __init__(self, deadline: float) -> None:
-        super().__init__()
-        self._deadline = deadline
-        self._key_offers = 0
-
-    def transfer_progress(self, stats: pygit2.remotes.TransferProgress) -> None:
-        """Abort a transfer that outlives its time budget (socket timeouts miss slow trickles)."""
-        self._check_deadline()
-
-    def sideband_progress(self, string: str) -> None:
-        """Abort while the server is still counting objects, too."""
-        self._check_deadline()
-
-    def certificate_check(self, certificate: None, valid: bool, host: bytes) -> bool:
-        """Trust exactly what libgit2 verified: TLS chains, and ssh hosts in ``known_hosts``.
-
-        pygit2's default accepts *any* ssh host key; a mirror feeds validation, so it must not.
-        """
-        if not valid:
-            raise _FetchAborted(
-                f"host {host.decode(errors='replace')} is not trusted (TLS certificate invalid, "
-                "or ssh host key not in ~/.ssh/known_hosts)"
-            )
-        return True
-
-    def credentials(
-        self, url: str, username_from_url: str | None, allowed_types: CredentialType
-    ) -> pygit2.Username | pygit2.UserPass | pygit2.Keypair:
-        """Offer the ssh-agent's keys once; anything else needs a configured mirror.
-
-        libgit2 asks again after every rejection, so offering twice would loop forever.
-        """
-        user = username_from_url or getpass.getuser()
-        if allowed_types & CredentialType.USERNAME:
-            return pygit2.Username(user)
-        if allowed_types & CredentialType.SSH_KEY:
-            if self._key_offers:
-                raise _FetchAborted(f"the ssh server rejected the ssh-agent's keys for {user}")
-            self._key_offers += 1
-            return pygit2.KeypairFromAgent(user)
-        raise _FetchAborted(
-            "the server asks for credentials; datumkit offers only ssh-agent keys (ssh) and "
-            "credentials written in the URL (https)"
-        )
-
-    def _check_deadline(self) -> None:
-        if time.monotonic() > self._deadline:
-            raise _FetchAborted("timed out")
-
-
-@contextlib.contextmanager
-def _network_timeouts(remaining_s: float) -> Iterator[None]:
-    """Bound libgit2's connect and read waits for one fetch, then restore the global settings.
-
-    libgit2 keeps these per process, not per fetch: threads of one process fetching at once share
-    whichever budget was set last (the deadline callbacks still hold per fetch).
-    """
-    settings = pygit2.settings
-    previous = (settings.server_connect_timeout, settings.server_timeout)
-    budget_ms = max(1, int(remaining_s * 1000))
-    settings.server_connect_timeout = budget_ms
-    settings.server_timeout = budget_ms
-    try:
-        yield
-    finally:
-        settings.server_connect_timeout, settings.server_timeout = previous
 
 
 @contextlib.contextmanager
@@ -366,16 +345,3 @@ def _partition_wants(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     present = tuple(sha for sha in wanted if has_commit(repo, sha))
     return present, tuple(sha for sha in wanted if sha not in present)
-
-
-def _dulwichhas_commit(repo: DulwichRepo, sha: str) -> bool:
-    try:
-        return isinstance(repo.object_store[ObjectID(sha.encode())], DulwichCommit)
-    except (KeyError, ValueError):
-        return False
-
-
-def _one_line(exc: BaseException, source: GitUrl) -> str:
-    """Collapse an error to one line with no credentials, for a message the CLI prints."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return source.scrub(text)

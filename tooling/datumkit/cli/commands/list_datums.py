@@ -11,7 +11,6 @@ import json
 
 from datumkit.checks import lastrun
 from datumkit.cli.commands import EXIT_OK
-from datumkit.cli.commands.check import run_checks
 from datumkit.cli.output import say
 from datumkit.errors import DatumError
 from datumkit.model.project import Project
@@ -20,18 +19,30 @@ from datumkit.model.project import Project
 def _rows(project: Project, *, check: bool, progress: bool) -> list[dict[str, str]]:
     names = project.names()
     if check:
+        from datumkit.cli.commands.check import run_checks  # the checks' libraries, only now
+
         reports = run_checks(project, names, progress=progress)
         lastrun.record(project.root, reports)
     results = lastrun.load(project.root)
     rows = []
     for name in names:
+        fresh = lastrun.current(project.root, name, results)
+        if fresh is not None:  # unchanged since its last check: nothing to parse
+            rows.append(
+                {
+                    "name": name,
+                    "title": fresh.title,
+                    "baseline": fresh.baseline,
+                    "status": fresh.status,
+                }
+            )
+            continue
+        status = lastrun.CHANGED if name in results else lastrun.UNCHECKED
         try:
             datum = project.load(name).datum
             title, baseline = datum.metadata.title, datum.repo.start_commit_sha
         except DatumError:
             title, baseline = "", ""
-        status = lastrun.current_status(project.root, name, results)
-        if not baseline and status in (lastrun.UNCHECKED, lastrun.CHANGED):
             status = "invalid"  # datum.yaml does not load: no check needed to know that
         rows.append({"name": name, "title": title, "baseline": baseline, "status": status})
     return rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from datumkit.cli.commands import EXIT_OK
+from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import say, warn
 from datumkit.fsio import write_atomic
 from datumkit.model.datum import DatumInvalid, FieldProblem, validate_datum
@@ -68,8 +68,17 @@ def set_values(
         validate_datum(to_plain(document.data), name=name, file=display)
     except DatumInvalid as exc:
         own = [p for p in exc.problems if _about(p, edited)]
-        if not allow_invalid or own:
-            raise DatumInvalid(display, own or exc.problems) from None
+        if own and allow_invalid:
+            raise DatumInvalid(display, own) from None
+        if not allow_invalid:
+            for line in exc.lines():
+                warn(line)
+            if not own:
+                warn(
+                    f"{display}: nothing written: the fields set are fine, others are still "
+                    "invalid (`--allow-invalid` writes and lists them)"
+                )
+            return EXIT_FINDINGS
         remaining = exc.problems
     fields = ", ".join(field for field, _ in assignments)
     if write_atomic(directory / DATUM_YAML, document.dump()):
