@@ -28,6 +28,8 @@ import pygit2
 
 from datumkit.checks.findings import Finding
 from datumkit.errors import DatumError
+from datumkit.generate.dockerfile import BASELINE_STAGE
+from datumkit.generate.dockerfile import PATH as DOCKERFILE
 from datumkit.git.apply import PatchResult
 from datumkit.git.mirrors import MirrorLocator
 from datumkit.git.patchparse import ParsedPatch, parse_patch
@@ -39,8 +41,6 @@ NAME = "leaks"
 ALLOWLIST_FILE = "leaks.allowlist"
 #: an added line shorter than this (non-blank characters) is too common to be the answer
 MIN_CHARS = 30
-DOCKERFILE = "Dockerfile"
-BASELINE_STAGE = "baseline"
 #: overlay files generation writes from datum.yaml (their text is checked in datum.yaml)
 GENERATED_OVERLAY = (f"{OVERLAY_DIR}/tb_meta.json", f"{OVERLAY_DIR}/box_bootstrap.sh")
 #: blobs larger than this are not searched for baseline lines (data, not code)

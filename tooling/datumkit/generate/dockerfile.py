@@ -90,7 +90,11 @@ def _fetch_commands(source: DatumSource) -> list[str]:
             quoted(source, f"repo.sparse_checkout[{i}]", dockerfile_sh_word, pattern)
             for i, pattern in enumerate(repo.sparse_checkout)
         )
-        commands.append(f"printf '%s\\n' {patterns} | git sparse-checkout set --no-cone --stdin")
+        commands += [
+            f"printf '%s\\n' {patterns} > .git/datumkit-sparse",
+            "git sparse-checkout set --no-cone --stdin < .git/datumkit-sparse",
+            "rm .git/datumkit-sparse",
+        ]
     commands += [
         # By URL, not through a remote: nothing of where it came from stays in .git/config.
         # Servers that refuse to serve a bare SHA still serve the branch that contains it.
@@ -102,7 +106,7 @@ def _fetch_commands(source: DatumSource) -> list[str]:
         # baseline does not reach; then prove it.
         "git rev-parse HEAD > .git/shallow",
         "rm -f .git/FETCH_HEAD .git/ORIG_HEAD",
-        "git for-each-ref --format='delete %(refname)' | git update-ref --stdin",
+        "for ref in $(git for-each-ref --format='%(refname)'); do git update-ref -d \"$ref\"; done",
         "git reflog expire --expire=now --all",
         "git -c gc.cruftPacks=false gc --quiet --prune=now",
         "rm -rf .git/logs",

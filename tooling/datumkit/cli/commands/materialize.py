@@ -8,12 +8,22 @@ import pygit2
 
 from datumkit.cli.commands import EXIT_OK
 from datumkit.cli.output import say, warn
+from datumkit.errors import DatumError
 from datumkit.git.materialize import materialize_tree
 from datumkit.model.applied import apply_datum_patch, datum_mirror
 from datumkit.model.project import Project
 
 
 def materialize(project: Project, name: str, directory: Path, *, baseline: bool) -> int:
+    try:
+        return _materialize(project, name, directory, baseline=baseline)
+    except DatumError as error:
+        if error.hint:
+            error.hint = error.hint.replace("<name>", name)
+        raise
+
+
+def _materialize(project: Project, name: str, directory: Path, *, baseline: bool) -> int:
     source = project.load(name)
     locator = project.locator()
     sparse = source.datum.repo.sparse_checkout
