@@ -236,3 +236,18 @@ def test_docker_without_an_engine_is_an_outside_failure(
     result = datum(root, "test", NAME, "--docker")
     assert result.exit_code == 3
     assert result.output.startswith("--docker: no `docker` command on PATH (install Docker")
+
+
+def test_review_shows_a_receipt_made_stale_by_the_change(tmp_path: Path) -> None:
+    from helpers.gitrepo import git
+
+    root = make_project(tmp_path, good_tests())
+    assert datum(root, "test", NAME).exit_code == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "verified datum")
+    patch = root / "datums" / NAME / "diff.patch"
+    patch.write_bytes(patch.read_bytes().replace(b"a + b", b"b + a"))
+    git(root, "commit", "-q", "-am", "edit the patch")
+    result = datum(root, "review", "HEAD~1..HEAD", "--format", "json")
+    assert "verification: stale: diff.patch changed since verification" in result.stdout

@@ -39,6 +39,7 @@ from datumkit.model.datumdir import (
     PATCH_FILE,
     DatumSource,
 )
+from datumkit.model.receipt import RECEIPT_FILE
 from datumkit.model.yamlio import load_roundtrip, to_plain
 from datumkit.review.fields import (
     FieldChange,
@@ -413,6 +414,10 @@ def review_datum(
         applied_at_base = None if before is None else before.status
     if applied is not None:
         notes += [f"patch: {warning}" for warning in applied.warnings]
+    if head.source is not None:
+        from datumkit.review.verification import verification_notes
+
+        notes += verification_notes(head.source, None if base is None else base.read(RECEIPT_FILE))
     invalid = list(head.problems)
     generated = None
     expected: dict[str, bytes] = {}

@@ -17,13 +17,13 @@ def _document(stdout: str) -> Any:
     text = stdout[-MAX_METRIC_OUTPUT:].strip()
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # RecursionError: '[[[[...' nested past the limit
         pass
     for line in reversed(text.splitlines()):
         if line.strip():
             try:
                 return json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 break
     raise MetricUnreadable("printed no JSON object (the whole output or its last line)")
 
