@@ -251,3 +251,49 @@ def test_review_shows_a_receipt_made_stale_by_the_change(tmp_path: Path) -> None
     git(root, "commit", "-q", "-am", "edit the patch")
     result = datum(root, "review", "HEAD~1..HEAD", "--format", "json")
     assert "verification: stale: diff.patch changed since verification" in result.stdout
+
+
+def test_the_exit_code_as_the_result(tmp_path: Path) -> None:
+    tests = {
+        "command": "python run_tests.py test_calc.py",
+        "results": {"exit_code": True},
+        "fail_to_pass": ["exit_code"],
+    }
+    result = datum(make_project(tmp_path, tests), "test", NAME, "--json")
+    assert result.exit_code == 0, result.output
+    (row,) = report(result)["tests"]
+    assert (row["baseline"], row["patched"]) == (["failed"], ["passed"])
+
+
+def test_changed_since_selects_the_changed_datum(tmp_path: Path) -> None:
+    from helpers.gitrepo import git
+
+    root = make_project(tmp_path, good_tests())
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "datum")
+    assert "no datum selected" in datum(root, "test", "--changed-since", "HEAD").output
+    (root / "datums" / NAME / "notes.md").write_text("notes\n")
+    result = datum(root, "test", "--changed-since", "HEAD", "--json")
+    assert result.exit_code == 0, result.output
+    assert [d["name"] for d in json.loads(result.stdout)["datums"]] == [NAME]
+
+
+def test_docker_with_an_engine_that_does_not_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, good_tests())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "docker"
+    fake.write_text(
+        "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///x.sock' >&2\nexit 1\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = datum(root, "test", NAME, "--docker")
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        "--docker: the Docker engine is not reachable: Cannot connect to the Docker daemon at "
+        "unix:///x.sock (start the Docker daemon (or set DOCKER_HOST), or run without --docker)"
+    )
