@@ -297,3 +297,50 @@ def test_docker_with_an_engine_that_does_not_answer(
         "--docker: the Docker engine is not reachable: Cannot connect to the Docker daemon at "
         "unix:///x.sock (start the Docker daemon (or set DOCKER_HOST), or run without --docker)"
     )
+
+
+@pytest.mark.parametrize("stages", ["single", "multi"])
+def test_the_docker_runner_flow_against_a_stand_in_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stages: str
+) -> None:
+    from helpers.fakedocker import install_fake_docker
+
+    root = make_project(tmp_path, good_tests())
+    assert datum(root, "generate", NAME).exit_code == 0, "writes the Dockerfile"
+    if stages == "multi":  # the layout of a baseline stage and a final solution stage
+        (root / "datums" / NAME / "Dockerfile").write_text(
+            "FROM python:3.11-slim AS baseline\nRUN true\nFROM baseline AS solution\n"
+        )
+    home = tmp_path / "docker-home"
+    install_fake_docker(tmp_path / "bin", home)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    result = datum(root, "test", NAME, "--docker", "--json")
+    assert result.exit_code == 0, result.output
+    entry = report(result)
+    assert entry["runner"] == "docker"
+    assert [(t["baseline"], t["patched"]) for t in entry["tests"]] == [
+        (["failed"], ["passed"]),
+        (["passed"], ["passed"]),
+    ]
+    calls = [json.loads(line) for line in (home / "calls.log").read_text().splitlines()]
+    builds = [c for c in calls if c[0] == "build"]
+    tag = f"datumkit-test/{NAME}"
+    if stages == "single":  # the baseline is the build without the patch
+        assert builds[0][1:-1] == [
+            "--quiet",
+            "-t",
+            f"{tag}:baseline",
+            "--build-arg",
+            "APPLY_PATCH=0",
+        ]
+        assert builds[1][1:-1] == ["--quiet", "-t", f"{tag}:patched"]
+    else:
+        assert builds[0][1:-1] == ["--quiet", "-t", f"{tag}:baseline", "--target", "baseline"]
+        assert builds[1][1:-1] == ["--quiet", "-t", f"{tag}:patched", "--target", "solution"]
+    creates = [c for c in calls if c[0] == "create"]
+    assert creates[0][-1].splitlines()[2] == (
+        "git apply --whitespace=nowarn /datumkit-in/tests.patch || exit 97"
+    ), "the baseline container gets the patch's test files first"
+    assert "git apply" not in creates[1][-1]
+    receipt = json.loads((root / "datums" / NAME / "verification.json").read_text())
+    assert receipt["runner"] == "docker"

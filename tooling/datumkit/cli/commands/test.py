@@ -141,7 +141,21 @@ def text_lines(outcome: Outcome) -> list[str]:
         head = f"{report.name}: FAILED ({runs})"
     lines = [head, *table_lines(report)]
     lines += [f"  problem: {problem}" for problem in report.verdict.problems]
+    timing = _timing(report)
+    if timing:
+        lines.append(f"  time: {timing}")
     return lines
+
+
+def _timing(report: DatumTestReport) -> str:
+    """Setup and run seconds per side: for the terminal and --json only, never the receipt."""
+    parts = []
+    for side in ("baseline", "patched"):
+        setup = sum(report.timings.get(f"{side}_setup", []))
+        runs = report.timings.get(side, [])
+        if setup or runs:
+            parts.append(f"{side} {setup:.1f} s setup + {sum(runs):.1f} s in {len(runs)} run(s)")
+    return "; ".join(parts)
 
 
 def _json(outcome: Outcome) -> dict[str, Any]:
