@@ -252,6 +252,14 @@ def test_review_shows_a_receipt_made_stale_by_the_change(tmp_path: Path) -> None
     result = datum(root, "review", "HEAD~1..HEAD", "--format", "json")
     assert "verification: stale: diff.patch changed since verification" in result.stdout
 
+    # re-verified with more repeats: the review says what the new receipt says differently
+    assert datum(root, "test", NAME, "--repeat", "2").exit_code == 0
+    git(root, "commit", "-q", "-am", "re-verify")
+    notes = datum(root, "review", "HEAD~1..HEAD").stdout
+    assert "verification: verification.json rewritten in this change: verified (2 test(s)" in notes
+    assert "verification: repeat: 1 -> 2" in notes
+    assert "verification: metric score: [0.0]/[1.0] -> [0.0, 0.0]/[1.0, 1.0]" in notes
+
 
 def test_the_exit_code_as_the_result(tmp_path: Path) -> None:
     tests = {
