@@ -49,6 +49,11 @@ datum: $(STAMP) $(if $(filter banking77,$(NAME)),$(UPSTREAM))  ## Generate and c
 	$(DATUM) generate $(NAME)
 	$(DATUM) check $(NAME)
 
+.PHONY: test-datum
+test-datum: $(STAMP) $(UPSTREAM)  ## Run a datum's declared tests, write its receipt: make test-datum NAME=banking77
+	@test -n "$(NAME)" || { echo "usage: make test-datum NAME=<datum name> [REPEAT=K]" >&2; exit 2; }
+	$(DATUM) test $(NAME) $(if $(REPEAT),--repeat $(REPEAT))
+
 datums: $(STAMP) $(UPSTREAM)  ## Generate and check every datum
 	$(DATUM) generate --all
 	$(DATUM) check --all

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "schema"
 #: the checks after loading, in report order; each is the module `datumkit.checks.<name>`
-CHECKS: tuple[str, ...] = ("generated", "patch", "secrets", "leaks")
+CHECKS: tuple[str, ...] = ("generated", "patch", "secrets", "leaks", "verified")
 CHECK_NAMES: tuple[str, ...] = (SCHEMA, *CHECKS)
 #: checks that read the datum's files but not its validated model
 FILE_ONLY_CHECKS: tuple[str, ...] = ("secrets",)

@@ -26,7 +26,8 @@ every time, next to the cached result (see :func:`split_checks`).
 Datum files are fingerprinted without reading them when git already knows them: ``git ls-files
 -s`` gives the blob id of every tracked file and ``git diff-files`` (git's own stat check, racy
 timestamps included) names the files that differ from those blobs; only those, and untracked
-files, are read and hashed here. Outside a git repository, or with ``core.fileMode`` off (git
+files, are read and hashed here (with each tracked file's nanosecond ctime: git's own stat
+check works in whole seconds). Outside a git repository, or with ``core.fileMode`` off (git
 would not see an executable bit change), every file is read.
 
 Entries live outside the working tree: in ``<git dir>/datumkit/check-cache/`` when the project
@@ -227,6 +228,22 @@ def _walk_datum(root: Path, name: str) -> list[str]:
     return found
 
 
+def _with_stat(root: Path, record: bytes) -> bytes:
+    """A tracked file's index record plus its inode change time, in nanoseconds.
+
+    git compares ctime in whole seconds (and trusts size + mtime), so a same-size rewrite with
+    its mtime put back, within the second, passes `git diff-files` as unchanged. Every write
+    moves the nanosecond ctime, so a file touched since the entry was stored changes the key
+    (a miss, never a stale pass); an untouched file keeps it.
+    """
+    path = record[record.find(b"\t") + 1 :].decode("utf-8", "surrogateescape")
+    try:
+        ctime = (root / path).lstat().st_ctime_ns
+    except FileNotFoundError:
+        ctime = -1
+    return record + b" " + str(ctime).encode()
+
+
 def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
     """A hash of each datum directory's files (paths, kinds, contents)."""
     listing = _git_listing(root)
@@ -235,7 +252,7 @@ def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
         if listing is None:
             records = [_hash_file(root, path) for path in _walk_datum(root, name)]
         else:
-            records = list(listing.known.get(name, []))
+            records = [_with_stat(root, record) for record in listing.known.get(name, [])]
             records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
         digest = hashlib.sha256()
         for record in sorted(records):

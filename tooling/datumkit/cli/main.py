@@ -253,6 +253,57 @@ def check(
     )
 
 
+@cli.command(name="test")
+@_datum_selection
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1, max=100),
+    default=1,
+    show_default=True,
+    help="Run each side K times; a test whose outcome changes is flaky and fails the verdict.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, help="Datums in parallel.")
+@click.option("--docker", is_flag=True, help="Build the Dockerfile's stages and run inside them.")
+@click.option(
+    "--pass-env",
+    "pass_env",
+    multiple=True,
+    metavar="NAME",
+    help="Also pass this variable of your environment to the datum's commands (repeatable).",
+)
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable report on stdout.")
+def test_(
+    project: Project,
+    names: list[str],
+    repeat: int,
+    jobs: int,
+    docker: bool,
+    pass_env: tuple[str, ...],
+    json_output: bool,
+) -> None:
+    """Run the declared tests of NAMES (or --all, --changed-since) and write their receipts.
+
+    The baseline (with the patch's test files) must fail every fail_to_pass test and pass every
+    pass_to_pass test; the patched tree must pass both; the metric must stay below its bound at
+    the baseline and reach its bound patched. A passing datum gets datums/NAME/verification.json.
+    """
+    from datumkit.cli.commands.test import test as run
+
+    explicit = bool(click.get_current_context().params.get("names"))
+    _exit(
+        run(
+            project,
+            names,
+            explicit=explicit,
+            repeat=repeat,
+            jobs=jobs,
+            docker=docker,
+            pass_env=pass_env,
+            json_output=json_output,
+        )
+    )
+
+
 @cli.command()
 @_datum_selection
 def fetch(project: Project, names: list[str]) -> None:

@@ -556,17 +556,222 @@ class Environment(_Strict):
     workdir: AbsolutePath = "/app"
 
 
+# --- evaluation.tests: the tests and metric that prove the datum grades what it claims -----------
+
+#: Which files of diff.patch are tests (gitignore syntax, matched against repository paths).
+#: The patch's test files are applied to the baseline for its run, like SWE-bench's test_patch.
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    # Python: pytest/unittest discovery names and test directories
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
+    "tests/",
+    "test/",
+    # JavaScript / TypeScript: Jest, Vitest, Mocha naming and __tests__ directories
+    "*.test.js",
+    "*.test.jsx",
+    "*.test.mjs",
+    "*.test.cjs",
+    "*.test.ts",
+    "*.test.tsx",
+    "*.spec.js",
+    "*.spec.jsx",
+    "*.spec.mjs",
+    "*.spec.cjs",
+    "*.spec.ts",
+    "*.spec.tsx",
+    "__tests__/",
+    # Go: _test.go files and their fixtures
+    "*_test.go",
+    "testdata/",
+    # Rust integration tests live in tests/ (above); Java/Kotlin (Maven, Gradle): src/test/
+    "**/src/test/",
+)
+DEFAULT_TEST_TIMEOUT_SEC = 1800
+MAX_TEST_TIMEOUT_SEC = 86_400
+#: the pseudo test id under which `results.exit_code` records the command's exit status
+EXIT_CODE_TEST_ID = "exit_code"
+
+
+def _test_id(value: str) -> str:
+    """Test ids are printed in tables and receipts: one line, no control characters."""
+    if not value.strip():
+        raise _rule("is empty", "write the test id, e.g. tests/test_x.py::test_name")
+    if _CONTROL_RE.search(value):
+        raise _rule(
+            "contains a newline or control character", "write the test id on one line, as is"
+        )
+    return value
+
+
+def _glob(value: str) -> str:
+    """A gitignore-style pattern: no absolute paths, no '..', one line."""
+    _one_line(value)
+    if not value.strip():
+        raise _rule("is empty", "write a pattern such as tests/ or *_test.go")
+    if value.lstrip("!").startswith("/") and len(value.lstrip("!")) == 1:
+        raise _rule(f"{value!r} matches everything", "name the test files or directories")
+    if ".." in value.replace("\\", "/").split("/") or "\\" in value:
+        raise _rule(f"{value!r} leaves the repository", "use '/' separators and no '..'")
+    return value
+
+
+TestId = Annotated[str, AfterValidator(_test_id)]
+GlobPattern = Annotated[str, AfterValidator(_glob)]
+
+
+class TestResults(_Strict):
+    """How a run's outcome is read: JUnit XML files the command writes, and/or its exit code."""
+
+    __test__ = False  # not a pytest test class
+
+    #: globs relative to the task directory (repo.subdir), e.g. `build/junit.xml`
+    junit_paths: list[GlobPattern] = Field(default_factory=list)
+    #: record the command's exit status as the test id `exit_code` (0 = passed)
+    exit_code: bool = False
+
+
+class TestMetric(_Strict):
+    """A number the tests cannot express: a command printing JSON, the key, and two bounds.
+
+    Higher is better: the baseline must stay below `baseline_below` (the task is not already
+    solved) and the patched tree must reach `patched_at_least` (the solution solves it).
+    """
+
+    __test__ = False
+
+    #: run in the task directory; prints a JSON object on stdout (its last line, if several)
+    command: OneLineText
+    #: the value's key in that object; dots walk nested objects (`scores.f1`)
+    key: OneLineText
+    baseline_below: float | None = Field(default=None, allow_inf_nan=False)
+    patched_at_least: float | None = Field(default=None, allow_inf_nan=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _bound_rules(cls, data: Any, handler: Callable[[Any], Any]) -> Any:
+        return _collect(data, handler, _metric_bound_errors, cls.__name__)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _metric_bound_errors(raw: Any) -> Iterable[InitErrorDetails]:
+    if not isinstance(raw, Mapping):
+        return
+    below, at_least = raw.get("baseline_below"), raw.get("patched_at_least")
+    if below is None and at_least is None:
+        yield _error(
+            (),
+            raw,
+            "has no bound",
+            "set baseline_below, patched_at_least or both (e.g. 0.75 and 0.75)",
+        )
+    low, high = _number(below), _number(at_least)
+    if low is not None and high is not None and low > high:
+        yield _error(
+            ("baseline_below",),
+            below,
+            f"baseline_below {below} is above patched_at_least {at_least}",
+            "a baseline under the bar must not also count as reaching it: "
+            "make baseline_below <= patched_at_least",
+        )
+
+
+class TestSpec(_Strict):
+    """`evaluation.tests`: what `datum test` runs, and what must hold on each side.
+
+    FAIL_TO_PASS tests fail (or do not exist) at the baseline with the patch's test files applied
+    and pass on the patched tree; PASS_TO_PASS tests pass on both (SWE-bench's definitions).
+    """
+
+    __test__ = False
+
+    #: shell command run in the task directory, in the tree's virtual environment
+    command: OneLineText | None = None
+    results: TestResults = Field(default_factory=TestResults)
+    fail_to_pass: list[TestId] = Field(default_factory=list)
+    pass_to_pass: list[TestId] = Field(default_factory=list)
+    metric: TestMetric | None = None
+    #: per command (each install step, test run and metric run), in seconds
+    timeout_sec: int = Field(default=DEFAULT_TEST_TIMEOUT_SEC, gt=0, le=MAX_TEST_TIMEOUT_SEC)
+    #: which files of diff.patch are tests (gitignore syntax, repository paths)
+    test_paths: list[GlobPattern] = Field(default_factory=lambda: list(DEFAULT_TEST_PATHS))
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _set_rules(cls, data: Any, handler: Callable[[Any], Any]) -> Any:
+        return _collect(data, handler, _test_spec_errors, cls.__name__)
+
+
+def _test_spec_errors(raw: Any) -> Iterable[InitErrorDetails]:
+    """Rules across the test lists, tolerant of entries that are themselves broken."""
+    if not isinstance(raw, Mapping):
+        return
+    lists: dict[str, list[Any]] = {}
+    for key in ("fail_to_pass", "pass_to_pass"):
+        value = raw.get(key)
+        lists[key] = value if isinstance(value, list) else []
+    for key, ids in lists.items():
+        for index, test_id in _duplicates(ids):
+            yield _error(
+                (key, index), test_id, f"test id {test_id!r} is listed twice", "remove the copy"
+            )
+    fail_ids = {v for v in lists["fail_to_pass"] if isinstance(v, str)}
+    both = fail_ids & {v for v in lists["pass_to_pass"] if isinstance(v, str)}
+    for index, test_id in enumerate(lists["pass_to_pass"]):
+        if test_id in both:
+            yield _error(
+                ("pass_to_pass", index),
+                test_id,
+                f"test id {test_id!r} is also in fail_to_pass",
+                "a test either fails at the baseline or passes there: keep it in one list",
+            )
+    has_ids = bool(lists["fail_to_pass"] or lists["pass_to_pass"])
+    if not has_ids and raw.get("metric") is None:
+        yield _error(
+            (),
+            raw,
+            "declares nothing to verify",
+            "list test ids in fail_to_pass/pass_to_pass, or add a metric",
+        )
+    if has_ids:
+        if not raw.get("command"):
+            yield _error(("command",), None, "is missing", "add the command that runs the tests")
+        results = raw.get("results")
+        results = results if isinstance(results, Mapping) else {}
+        if not results.get("junit_paths") and not results.get("exit_code"):
+            yield _error(
+                ("results",),
+                results,
+                "reads no results",
+                "set results.junit_paths to the JUnit XML the command writes, "
+                "or results.exit_code: true",
+            )
+
+
+class DatumEvaluation(Evaluation):
+    """datum.yaml's `evaluation`: the rubrics of tb_meta.json plus the optional `tests`."""
+
+    tests: TestSpec | None = None
+
+
 class Datum(TbMeta):
     """`datums/<name>/datum.yaml`: the tb_meta sections plus how to build the environment."""
 
+    evaluation: DatumEvaluation
     environment: Environment = Field(default_factory=Environment)
     overlay_extras: list[RelativePath] = Field(default_factory=list)
 
     def tb_meta(self) -> TbMeta:
         """The projection runners read; field order is the seed's."""
-        return TbMeta.model_validate(
-            self.model_dump(include=set(TbMeta.model_fields)), context={"datum_name": self.name}
+        document = self.model_dump(
+            include=set(TbMeta.model_fields), exclude={"evaluation": {"tests"}}
         )
+        return TbMeta.model_validate(document, context={"datum_name": self.name})
 
     @property
     def name(self) -> str:

@@ -38,6 +38,7 @@ from datumkit.model.datumdir import (
     DatumSource,
     is_datum_name,
 )
+from datumkit.model.receipt import RECEIPT_FILE
 from datumkit.model.yamlio import load_plain
 from datumkit.review.fields import (
     FieldChange,
@@ -228,6 +229,10 @@ def review_datum(
         applied_at_base = None if before is None else before.status
     if applied is not None:
         notes += [f"patch: {warning}" for warning in applied.warnings]
+    if head.source is not None:
+        from datumkit.review.verification import verification_notes
+
+        notes += verification_notes(head.source, None if base is None else base.read(RECEIPT_FILE))
     invalid = list(head.problems)
     generated = None
     expected: dict[str, bytes] = {}
