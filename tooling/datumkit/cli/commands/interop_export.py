@@ -77,3 +77,31 @@ def export_swebench(project: Project, names: list[str], out: Path, *, force: boo
         write_task_repo(exports, out, replace=force)
         say(f"wrote a SWE-bench task repository with {len(exports)} task(s) to {out}")
     return EXIT_OK
+
+
+def export_harbor(
+    project: Project, names: list[str], out: Path, *, force: bool, terminal_bench: bool
+) -> int:
+    from datumkit.interop.harbor import HarborTask, export_task, write_tasks
+
+    _check_out(out, force)
+    sources, errors = _load_all(project, names)
+    tasks: list[HarborTask] = []
+    for source in sources:
+        try:
+            if terminal_bench:
+                from datumkit.interop.terminal_bench import export_terminal_bench
+
+                tasks.append(export_terminal_bench(source))
+            else:
+                tasks.append(export_task(source))
+        except DatumError as error:
+            errors.append(error)
+    if errors:
+        return _fail(errors)
+    write_tasks(tasks, out, replace=force)
+    layout = "Terminal-Bench" if terminal_bench else "Harbor"
+    say(f"wrote {len(tasks)} {layout} task(s) to {out}")
+    for task in tasks:
+        say(f"  {out / task.name}")
+    return EXIT_OK

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -72,7 +73,7 @@ def _report(summary: Summary, what: str, *, show_skipped: bool) -> int:
 
 
 def import_swebench(
-    project: Project, path: Any, *, pattern: str | None, limit: int | None, jobs: int
+    project: Project, path: Path, *, pattern: str | None, limit: int | None, jobs: int
 ) -> int:
     from datumkit.interop.swebench import datum_name, plan_instance, read_instances
 
@@ -94,4 +95,25 @@ def import_swebench(
         limit=limit,
         jobs=jobs,
         what="instance",
+    )
+
+
+def import_harbor(
+    project: Project, directory: Path, *, pattern: str | None, limit: int | None, jobs: int
+) -> int:
+    from datumkit.interop.harbor_import import plan_task, task_dirs
+    from datumkit.interop.swebench import datum_name
+
+    def items() -> Iterable[Item]:
+        for index, task_dir in enumerate(task_dirs(directory)):
+            yield Item(index, str(task_dir), task_dir.name, datum_name(task_dir.name), task_dir)
+
+    return run_import(
+        project,
+        items(),
+        plan_task,  # type: ignore[arg-type]  # the payloads are task directories
+        pattern=pattern,
+        limit=limit,
+        jobs=jobs,
+        what="task",
     )
