@@ -77,9 +77,9 @@ def _edit(path: str, old: str, new: str) -> Callable[[Path], None]:
 FINDINGS = [
     (
         "hand-edited Dockerfile",
-        _edit("Dockerfile", "ARG APPLY_PATCH=1", "ARG APPLY_PATCH=0"),
-        "datums/banking77/Dockerfile: line 13: expected 'ARG APPLY_PATCH=1', "
-        "found 'ARG APPLY_PATCH=0': "
+        _edit("Dockerfile", "FROM python:3.11-slim AS", "FROM python:3.12-slim AS"),
+        "datums/banking77/Dockerfile: line 11: expected 'FROM python:3.11-slim AS baseline', "
+        "found 'FROM python:3.12-slim AS baseline': "
         "differs from what datum.yaml generates: edited by hand or stale (run `datum generate "
         "banking77`; lasting changes belong in datum.yaml)",
     ),

@@ -138,14 +138,28 @@ def test_dockerfile_fails_the_build_when_the_patch_does_not_apply(
     assert b"patch does not apply" in caught.value.stderr
 
 
-def test_dockerfile_baseline_build_skips_the_patch(
+def test_dockerfile_baseline_target_is_the_unpatched_baseline(
     tmp_path: Path, banking77_upstream: Path
 ) -> None:
+    build = SimulatedBuild(tmp_path / "image", BANKING77, {"REPO_URL": str(banking77_upstream)})
+    workdir = build.run((BANKING77 / "Dockerfile").read_bytes(), target="baseline")
+    assert git(workdir, "status", "--porcelain") == ""
+    assert git(workdir, "rev-parse", "HEAD").strip() == BANKING77_BASELINE
+    assert build.copied == []
+    assert not (build.sandbox / "tmp").exists()
+
+
+def test_dockerfile_refuses_the_old_apply_patch_switch(
+    tmp_path: Path, banking77_upstream: Path
+) -> None:
+    """`--build-arg APPLY_PATCH=0` used to mean "baseline"; now it fails instead of silently
+    building the solution where an agent's environment was wanted."""
     build = SimulatedBuild(
         tmp_path / "image", BANKING77, {"REPO_URL": str(banking77_upstream), "APPLY_PATCH": "0"}
     )
-    workdir = build.run((BANKING77 / "Dockerfile").read_bytes())
-    assert git(workdir, "status", "--porcelain") == ""
+    with pytest.raises(subprocess.CalledProcessError) as caught:
+        build.run((BANKING77 / "Dockerfile").read_bytes())
+    assert b"APPLY_PATCH is gone: build the baseline with --target baseline" in caught.value.stderr
 
 
 def test_box_bootstrap_accepts_the_baseline_and_runs_a_command(built_image: Path) -> None:

@@ -5,9 +5,10 @@ set -eu
 
 TASK_ID=re-bench-banking77
 BASELINE_SHA=e381612f0c6c0bb11edf17545e6a4ae08240de09
-REPO_DIR="${REPO_DIR:-/app}"
+DEFAULT_REPO_DIR=/app
+REPO_DIR="${REPO_DIR:-$DEFAULT_REPO_DIR}"
 
-cd "$REPO_DIR"
+cd -- "$REPO_DIR"
 head_sha="$(git rev-parse HEAD)"
 if [ "$head_sha" != "$BASELINE_SHA" ]; then
     echo "box_bootstrap: $REPO_DIR is at $head_sha, expected $BASELINE_SHA" >&2

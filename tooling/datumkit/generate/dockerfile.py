@@ -1,26 +1,56 @@
-"""Dockerfile: the environment a runner builds, from the datum's `repo` and `environment`.
+"""Dockerfile: the environment a runner builds, in two stages, from `repo` and `environment`.
 
-Starts from the seed guide's template and fixes what made it unsafe:
-- it fetches exactly the baseline SHA and verifies HEAD afterwards (the seed cloned the default
-  branch, so the image changed whenever upstream moved);
-- it applies diff.patch and FAILS the build when it does not apply (the seed ended with
-  `git apply ... || true`, which hid broken datums);
-- the base image comes from datum.yaml and may be pinned by digest;
-- REPO_URL is a build argument so a mirror can stand in for the upstream; APPLY_PATCH=0 builds the
-  baseline environment an agent starts from;
-- sparse checkout and subdir are honoured; apt installs no recommends and leaves no lists behind;
-  there is no unpinned `pip install uv` the datum did not ask for.
+ARCHITECTURE.md invariant 7: the agent's environment never contains the answer. So:
+
+- stage `baseline` is the agent's environment: the repository at exactly the baseline SHA,
+  install steps run, the datum's env set. It copies nothing from the build context, and the one
+  RUN that fetches also forgets: whichever way the commit arrived (fetch by SHA, or the whole
+  branch when a server refuses a bare SHA), the stage keeps **only the baseline commit** (a
+  shallow repository, `.git/shallow` = the baseline), no remote (the URL is never stored), no
+  ref but a detached HEAD, no reflog, no FETCH_HEAD, and no object the baseline does not reach
+  (`git gc --prune=now`). Fetch and cleanup share one RUN so no layer ever holds later commits.
+  Only the baseline commit rather than its history: it is the same result on both fetch paths,
+  it is what `--depth 1` gives anyway, and it is small; an agent needs the tree, not the log.
+- stage `solution` (`FROM baseline`) copies diff.patch, applies it and FAILS the build when it
+  does not apply (the seed's `git apply ... || true` hid broken datums). It is the last stage,
+  so a plain `docker build` gives the patched environment, as in the seed guide;
+  `docker build --target baseline` gives the agent's.
+- `APPLY_PATCH` (the old switch) is gone; passing `--build-arg APPLY_PATCH=0` fails the build
+  instead of silently producing the solution image where a baseline was wanted.
+- the base image comes from datum.yaml and may be pinned by digest; REPO_URL is a build
+  argument so a mirror can stand in for the upstream; apt installs no recommends and leaves no
+  lists behind; nothing unpinned is installed that the datum did not ask for.
+
+Every datum value goes through `generate.quoting` (invariant 6); values that cannot be written
+exactly are refused with the field named.
 """
 
 from __future__ import annotations
 
+import re
+
+from datumkit.errors import DatumError
 from datumkit.generate.header import banner
-from datumkit.generate.quoting import dockerfile_quote, sh_quote
-from datumkit.model.datumdir import PATCH_FILE, DatumSource
+from datumkit.generate.quoted import quoted
+from datumkit.generate.quoting import (
+    dockerfile_comment,
+    dockerfile_image,
+    dockerfile_path,
+    dockerfile_quote,
+    dockerfile_run,
+    dockerfile_sh_argument,
+    dockerfile_sh_word,
+    sh_env_name,
+    sh_quote,
+)
+from datumkit.model.datumdir import DATUM_YAML, PATCH_FILE, DatumSource
 
 PATH = "Dockerfile"
 PATCH_IN_IMAGE = "/tmp/datumkit/diff.patch"
 BASE_PACKAGES = ("ca-certificates", "git")
+BASELINE_STAGE = "baseline"
+SOLUTION_STAGE = "solution"
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
 def _run(commands: list[str]) -> list[str]:
@@ -35,19 +65,48 @@ def _workdir(wanted: str, current: str) -> list[str]:
     return [] if wanted == current else [f"WORKDIR {wanted}"]
 
 
+def _sha(source: DatumSource) -> str:
+    """The baseline SHA, which becomes a bare git argument: 40 lowercase hex or refused."""
+    sha = source.datum.repo.start_commit_sha
+    if not _SHA_RE.match(sha):
+        raise DatumError(
+            f"{sha!r} is not a full commit SHA",
+            file=source.display(DATUM_YAML),
+            location="repo.start_commit_sha",
+            hint="use the 40-character lowercase SHA that `git rev-parse <commit>` prints",
+        )
+    return sha
+
+
 def _fetch_commands(source: DatumSource) -> list[str]:
+    """Fetch exactly the baseline, then forget everything but the baseline commit."""
     repo = source.datum.repo
-    sha = repo.start_commit_sha
-    commands = ["git init --quiet .", 'git remote add origin "$REPO_URL"']
+    sha = _sha(source)
+    branch = quoted(source, "repo.branch", dockerfile_sh_argument, f"refs/heads/{repo.branch}")
+    commands = ["git init --quiet ."]
     if repo.sparse_checkout:
-        patterns = " ".join(sh_quote(p) for p in repo.sparse_checkout)
-        commands.append(f"git sparse-checkout set --no-cone {patterns}")
+        # Patterns go on stdin, never on the command line, so none can be read as an option.
+        patterns = " ".join(
+            quoted(source, f"repo.sparse_checkout[{i}]", dockerfile_sh_word, pattern)
+            for i, pattern in enumerate(repo.sparse_checkout)
+        )
+        commands.append(f"printf '%s\\n' {patterns} | git sparse-checkout set --no-cone --stdin")
     commands += [
+        # By URL, not through a remote: nothing of where it came from stays in .git/config.
         # Servers that refuse to serve a bare SHA still serve the branch that contains it.
-        f"{{ git fetch --quiet --depth 1 origin {sha} "
-        f"|| git fetch --quiet origin {sh_quote(repo.branch)}; }}",
+        f'{{ git fetch --quiet --depth 1 -- "$REPO_URL" {sha} '
+        f'|| git fetch --quiet -- "$REPO_URL" {branch}; }}',
         f"git -c advice.detachedHead=false checkout --quiet --detach {sha}",
         f'test "$(git rev-parse HEAD)" = {sha}',
+        # Forget: the baseline commit only (shallow), no refs, reflog, FETCH_HEAD or objects the
+        # baseline does not reach; then prove it.
+        "git rev-parse HEAD > .git/shallow",
+        "rm -f .git/FETCH_HEAD .git/ORIG_HEAD",
+        "git for-each-ref --format='delete %(refname)' | git update-ref --stdin",
+        "git reflog expire --expire=now --all",
+        "git -c gc.cruftPacks=false gc --quiet --prune=now",
+        "rm -rf .git/logs",
+        f'test "$(git rev-list --all)" = {sha}',
     ]
     return commands
 
@@ -55,23 +114,40 @@ def _fetch_commands(source: DatumSource) -> list[str]:
 def render(source: DatumSource) -> dict[str, bytes]:
     datum = source.datum
     env = datum.environment
-    repo_root = env.workdir
-    task_dir = f"{repo_root.rstrip('/')}/{datum.repo.subdir}" if datum.repo.subdir else repo_root
-    packages = " ".join([*BASE_PACKAGES, *sorted(set(env.system_packages) - set(BASE_PACKAGES))])
+    repo_root = quoted(source, "environment.workdir", dockerfile_path, env.workdir)
+    task_dir = repo_root
+    if datum.repo.subdir:
+        joined = f"{repo_root.rstrip('/')}/{datum.repo.subdir}"
+        task_dir = quoted(source, "repo.subdir", dockerfile_path, joined)
+    packages = " ".join(
+        [
+            *BASE_PACKAGES,
+            *(
+                quoted(source, "environment.system_packages", dockerfile_sh_argument, package)
+                for package in sorted(set(env.system_packages) - set(BASE_PACKAGES))
+            ),
+        ]
+    )
+    tag = quoted(source, "task_id", lambda v: dockerfile_comment(sh_quote(v)), datum.task_id)
 
     lines = [
         *banner(source),
         "#",
-        f"#   docker build -t {datum.task_id} {source.directory}",
+        "# Two stages. `baseline` is the agent's environment: the repository at exactly the",
+        "# baseline commit (no later history, no remote, nothing of diff.patch); `solution`",
+        "# applies diff.patch on top of it and is the default target.",
+        "#",
+        f"#   docker build --target {BASELINE_STAGE} -t {tag}-baseline {source.directory}",
+        f"#   docker build -t {tag} {source.directory}",
         "#   --build-arg REPO_URL=<url>   fetch the baseline from a mirror instead",
-        "#   --build-arg APPLY_PATCH=0    the baseline environment, without diff.patch",
-        f"FROM {env.base_image}",
+        f"FROM {quoted(source, 'environment.base_image', dockerfile_image, env.base_image)}"
+        f" AS {BASELINE_STAGE}",
         "",
-        f"LABEL io.datumkit.task-id={dockerfile_quote(datum.task_id)} \\",
-        f"      io.datumkit.baseline-sha={dockerfile_quote(datum.repo.start_commit_sha)}",
+        f"LABEL io.datumkit.task-id={quoted(source, 'task_id', dockerfile_quote, datum.task_id)}"
+        " \\",
+        f"      io.datumkit.baseline-sha={dockerfile_quote(_sha(source))}",
         "",
-        f"ARG REPO_URL={dockerfile_quote(datum.repo.git_url)}",
-        "ARG APPLY_PATCH=1",
+        f"ARG REPO_URL={quoted(source, 'repo.git_url', dockerfile_quote, datum.repo.git_url)}",
         "",
         "# Reproducibility comes from the base image (pin it by digest); apt versions are not",
         "# pinned because they differ per base image.",
@@ -85,22 +161,37 @@ def render(source: DatumSource) -> dict[str, bytes]:
         ),
         "",
         f"WORKDIR {repo_root}",
+        "# One RUN fetches and forgets, so no layer ever holds a commit after the baseline.",
         *_run(_fetch_commands(source)),
     ]
     if env.env:
-        lines += ["", *[f"ENV {key}={dockerfile_quote(value)}" for key, value in env.env.items()]]
+        lines.append("")
+        for key, value in env.env.items():
+            where = f"environment.env.{key}"
+            name = quoted(source, where, sh_env_name, key)
+            lines.append(f"ENV {name}={quoted(source, where, dockerfile_quote, value)}")
+    current = repo_root
     if env.install:
-        lines += ["", *_workdir(task_dir, repo_root), *_run(list(env.install))]
+        install = [
+            quoted(source, f"environment.install[{i}]", dockerfile_run, command)
+            for i, command in enumerate(env.install)
+        ]
+        lines += ["", *_workdir(task_dir, repo_root), *_run(install)]
         current = task_dir
-    else:
-        current = repo_root
+    lines += [*_workdir(task_dir, current)]
     lines += [
         "",
+        f"FROM {BASELINE_STAGE} AS {SOLUTION_STAGE}",
+        "# The old switch: the agent's environment is now `--target baseline`, never this stage.",
+        "ARG APPLY_PATCH",
         f"COPY {PATCH_FILE} {PATCH_IN_IMAGE}",
-        *_workdir(repo_root, current),
-        'RUN if [ "$APPLY_PATCH" = 1 ]; then \\',
-        f"        git apply --whitespace=nowarn {PATCH_IN_IMAGE}; \\",
-        "    fi",
+        *_workdir(repo_root, task_dir),
+        'RUN if [ "${APPLY_PATCH:-1}" != 1 ]; then \\',
+        '        echo "APPLY_PATCH is gone: build the baseline with --target baseline" >&2; \\',
+        "        exit 1; \\",
+        "    fi \\",
+        f"    && git apply --whitespace=nowarn {PATCH_IN_IMAGE} \\",
+        f"    && rm {PATCH_IN_IMAGE}",
         *_workdir(task_dir, repo_root),
     ]
     return {PATH: ("\n".join(lines) + "\n").encode("utf-8")}

@@ -5,9 +5,10 @@ set -eu
 
 TASK_ID=re-bench-full
 BASELINE_SHA=0123456789abcdef0123456789abcdef01234567
-REPO_DIR="${REPO_DIR:-/srv/repo}"
+DEFAULT_REPO_DIR=/srv/repo
+REPO_DIR="${REPO_DIR:-$DEFAULT_REPO_DIR}"
 
-cd "$REPO_DIR"
+cd -- "$REPO_DIR"
 head_sha="$(git rev-parse HEAD)"
 if [ "$head_sha" != "$BASELINE_SHA" ]; then
     echo "box_bootstrap: $REPO_DIR is at $head_sha, expected $BASELINE_SHA" >&2
@@ -15,7 +16,7 @@ if [ "$head_sha" != "$BASELINE_SHA" ]; then
 fi
 export PYTHONPATH=/srv/repo/services/api/src
 export GREETING='say "hi" for $5 \o/'
-cd services/api
+cd -- services/api
 echo "box_bootstrap: $TASK_ID ready at $BASELINE_SHA in $(pwd)" >&2
 if [ "$#" -gt 0 ]; then
     exec "$@"
