@@ -76,7 +76,7 @@ def test_export_writes_harbors_layout(root: Path, upstream: Upstream, tmp_path: 
     # the agent's image: the baseline only (no patch, no tests, no remote, no later history)
     assert upstream.base in dockerfile
     assert "COPY" not in dockerfile and "diff.patch" not in dockerfile
-    assert "git remote remove origin" in dockerfile
+    assert "git remote" not in dockerfile and "git rev-list --all" in dockerfile
     assert "test_div_zero" not in dockerfile
     test_sh = (task / "tests/test.sh").read_text()
     assert "/logs/verifier/reward.txt" in test_sh

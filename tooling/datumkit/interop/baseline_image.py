@@ -1,18 +1,19 @@
 """The Dockerfile of a datum's baseline environment, for runners that build their own images.
 
 Harbor's `environment/Dockerfile` and a SWE-bench task's `Dockerfile` are the image an agent
-starts in, so they hold the baseline and nothing else (ARCHITECTURE.md invariant 7): the exact
-baseline commit, the install steps, the environment variables, and no diff.patch, no tests of the
-patch, no history after the baseline and no remote. Rendered from the datum model, like the
-datum's own Dockerfile, with the same quoting.
+starts in, so they hold the baseline and nothing else (ARCHITECTURE.md invariant 7). The
+datum's generated Dockerfile already has that as its `baseline` stage (exact baseline commit,
+no remote, no later history, install steps, env; nothing copied from the build context), so
+this is that stage, rendered from the model by the same generator and quoting, without the
+`solution` stage that copies and applies diff.patch.
 """
 
 from __future__ import annotations
 
-from datumkit.generate.quoting import dockerfile_quote, sh_quote
+from datumkit.errors import DatumError
+from datumkit.generate.dockerfile import BASELINE_STAGE, SOLUTION_STAGE, render
 from datumkit.model.datum import Datum
-
-BASE_PACKAGES = ("ca-certificates", "git")
+from datumkit.model.datumdir import DatumSource
 
 
 def task_directory(datum: Datum) -> str:
@@ -21,52 +22,19 @@ def task_directory(datum: Datum) -> str:
     return f"{workdir.rstrip('/')}/{datum.repo.subdir}" if datum.repo.subdir else workdir
 
 
-def _run(commands: list[str]) -> list[str]:
-    lines = [f"RUN {commands[0]}"] + [f"    && {command}" for command in commands[1:]]
-    return [line + " \\" for line in lines[:-1]] + [lines[-1]]
-
-
-def render_baseline_dockerfile(datum: Datum, *, comment: str) -> str:
-    """The baseline image: fetch exactly the baseline SHA, verify it, drop the remote, install."""
-    env = datum.environment
-    repo = datum.repo
-    sha = repo.start_commit_sha
-    packages = " ".join([*BASE_PACKAGES, *sorted(set(env.system_packages) - set(BASE_PACKAGES))])
-    fetch = ["git init --quiet .", 'git remote add origin "$REPO_URL"']
-    if repo.sparse_checkout:
-        patterns = " ".join(sh_quote(p) for p in repo.sparse_checkout)
-        fetch.append(f"git sparse-checkout set --no-cone {patterns}")
-    fetch += [
-        f"{{ git fetch --quiet --depth 1 origin {sha} "
-        f"|| git fetch --quiet origin {sh_quote(repo.branch)}; }}",
-        f"git -c advice.detachedHead=false checkout --quiet --detach {sha}",
-        f'test "$(git rev-parse HEAD)" = {sha}',
-        # the agent's repository: the baseline commit only, no remote, no later history
-        "git remote remove origin",
-        "git reflog expire --expire=now --all",
-        "git gc --quiet --prune=now",
-    ]
-    lines = [f"# {line}" if line else "#" for line in comment.splitlines()] + [
-        f"FROM {env.base_image}",
-        "",
-        f"ARG REPO_URL={dockerfile_quote(repo.git_url)}",
-        "",
-        *_run(
-            [
-                "apt-get update",
-                f"apt-get install -y --no-install-recommends {packages}",
-                "rm -rf /var/lib/apt/lists/*",
-            ]
-        ),
-        "",
-        f"WORKDIR {env.workdir}",
-        *_run(fetch),
-    ]
-    if env.env:
-        lines += ["", *[f"ENV {key}={dockerfile_quote(value)}" for key, value in env.env.items()]]
-    task_dir = task_directory(datum)
-    if task_dir != env.workdir:
-        lines += ["", f"WORKDIR {task_dir}"]
-    if env.install:
-        lines += ["", *_run(list(env.install))]
-    return "\n".join(lines) + "\n"
+def render_baseline_dockerfile(source: DatumSource, *, comment: str) -> str:
+    """The `baseline` stage of the datum's Dockerfile, under `comment` instead of its banner."""
+    lines = render(source)["Dockerfile"].decode("utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("FROM "))
+    end = lines.index(f"FROM {BASELINE_STAGE} AS {SOLUTION_STAGE}")
+    stage = lines[start:end]
+    while stage and not stage[-1].strip():
+        stage.pop()
+    if any(line.startswith(("COPY", "ADD")) for line in stage):  # the stage must copy nothing
+        raise DatumError(
+            "the baseline stage copies files from the build context",
+            file=source.display("Dockerfile"),
+            hint="the agent's image must not hold the patch: report this as a bug",
+        )
+    header = [f"# {line}" if line else "#" for line in comment.splitlines()]
+    return "\n".join([*header, *stage]) + "\n"

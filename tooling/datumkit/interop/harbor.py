@@ -184,7 +184,7 @@ def export_task(source: DatumSource) -> HarborTask:
         "instruction.md": datum.lm.instructions.encode("utf-8"),
         "task.toml": tomli_w.dumps(config).encode("utf-8"),
         "environment/Dockerfile": render_baseline_dockerfile(
-            datum,
+            source,
             comment=f"The baseline environment of datum {source.name}: no solution, no tests.\n"
             "Written by `datum export harbor`.",
         ).encode("utf-8"),

@@ -52,7 +52,7 @@ _URL = re.compile(
 )
 _APPLY_HEREDOC = re.compile(r"git apply[^\n]*<<-?\s*'?(\w+)'?\n(.*?\n)\1\n", re.DOTALL)
 #: lines of the exported baseline Dockerfile that generation writes itself
-_GENERATED_RUN = re.compile(r"^(\{ git |test \"\$\(git |git )")
+_GENERATED_RUN = re.compile(r"^(\{ git |test \"\$\(git |git |rm -r?f \.git/|printf .*\| git )")
 
 
 class TaskError(InstanceError):

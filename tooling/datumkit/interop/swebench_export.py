@@ -14,7 +14,7 @@ def export_source(source: DatumSource) -> Exported:
         raise DatumError("missing", file=source.display(PATCH_FILE), hint="add the patch")
     sidecar = load_sidecar(source.read(SIDECAR), source.display(SIDECAR))
     dockerfile = render_baseline_dockerfile(
-        source.datum,
+        source,
         comment=f"The baseline environment of datum {source.name}, written by `datum export`.",
     )
     return export_instance(

@@ -98,7 +98,7 @@ def export_terminal_bench(source: DatumSource) -> HarborTask:
         files={
             "task.yaml": dump_yaml(task),
             "Dockerfile": render_baseline_dockerfile(
-                datum, comment=f"The baseline environment of datum {source.name}."
+                source, comment=f"The baseline environment of datum {source.name}."
             ).encode("utf-8"),
             "docker-compose.yaml": COMPOSE.encode("utf-8"),
             "solution.sh": solution.encode("utf-8"),
