@@ -9,16 +9,25 @@ at any step leaves nothing behind (ARCHITECTURE.md invariant 1: nothing half-wri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from datumkit.checks import DatumReport, check_datum
 from datumkit.errors import DatumError, UsageProblem
 from datumkit.fsio import staged_directory, write_atomic
 from datumkit.generate.datum import generate_datum
+from datumkit.generate.evalconfig import expected_eval_config
 from datumkit.generate.writer import write_outputs
 from datumkit.git.mirrors import CommitMissing, MirrorMissing
-from datumkit.model.datumdir import DATUMS_DIR, DiskFiles, check_datum_name, load_source
+from datumkit.model.datumdir import (
+    DATUMS_DIR,
+    DatumSource,
+    DiskFiles,
+    check_datum_name,
+    load_source,
+)
 from datumkit.model.project import Project
 
 
@@ -98,7 +107,27 @@ def create_datum(new: NewDatum, context: Project, *, replace: bool = False) -> D
                 hint=problem.hint,
             )
         write_outputs(staging, generated.files)
-        report = check_datum(new.name, DiskFiles(staging), context)
-        if not report.ok:
-            raise ChecksFailed(report, new.origin)
+        with eval_config_written(context.root, source):
+            report = check_datum(new.name, DiskFiles(staging), context)
+            if not report.ok:
+                raise ChecksFailed(report, new.origin)
     return report
+
+
+@contextlib.contextmanager
+def eval_config_written(root: Path, source: DatumSource) -> Iterator[None]:
+    """Write the datum's research-bench eval config (when the repository has a template) for
+    the checks to see; a config this created is removed again when the block fails."""
+    config = expected_eval_config(root, source)
+    if config is None:
+        yield
+        return
+    path = root / config[0]
+    existed = path.exists()
+    write_atomic(path, config[1])
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise
