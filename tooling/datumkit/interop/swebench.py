@@ -38,7 +38,7 @@ from datumkit.interop.create import NewDatum
 from datumkit.interop.patchsections import paths_of, split
 from datumkit.model.datum import TASK_ID_PREFIX, Datum, DatumInvalid, validate_datum
 from datumkit.model.datumdir import DATUM_YAML, PATCH_FILE
-from datumkit.model.yamlio import RoundTripDocument
+from datumkit.model.yamlio import RoundTripDocument, load_plain
 
 SIDECAR = "swebench.json"
 CLASSIC_FIELDS = (
@@ -183,7 +183,7 @@ def _from_json(path: Path) -> Iterator[Instance | InstanceError]:
 
 def _safe_yaml(text: str, file: str) -> Any:
     try:
-        return YAML(typ="safe", pure=True).load(text)
+        return YAML(typ="safe", pure=False).load(text)
     except YAMLError as exc:
         raise InstanceError(f"not valid YAML: {str(exc).splitlines()[0]}", file=file) from None
 
@@ -545,7 +545,7 @@ def render_datum_yaml(data: dict[str, Any], origin: str) -> bytes:
 
 
 def _load_back(text: bytes) -> Any:
-    return YAML(typ="safe", pure=True).load(text.decode("utf-8"))
+    return load_plain(text, file=DATUM_YAML)  # libyaml: ~30x faster than the pure loader
 
 
 def _commented(value: Any) -> Any:

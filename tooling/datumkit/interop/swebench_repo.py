@@ -62,7 +62,7 @@ def dump_yaml(data: dict[str, Any]) -> bytes:
 def _reads_back(yaml: YAML, literal: LiteralScalarString, value: str) -> bool:
     buffer = io.StringIO()
     yaml.dump({"v": literal}, buffer)
-    return bool(YAML(typ="safe", pure=True).load(buffer.getvalue())["v"] == value)
+    return bool(YAML(typ="safe", pure=False).load(buffer.getvalue())["v"] == value)
 
 
 def repo_config(exports: list[Exported]) -> dict[str, Any]:
