@@ -223,3 +223,46 @@ def test_export_refuses_an_existing_out_and_writes_nothing_on_error(
     assert result.exit_code == 1
     assert "datums/acme-calc-1/datum.lock: missing" in result.output
     assert not fresh.exists()
+
+
+def test_hostile_values_stay_inside_their_strings(root: Path, tmp_path: Path) -> None:
+    """Quotes, newlines, $(...) and TOML syntax in datum text reach task.toml as one string and
+    test.sh as one quoted word; nothing runs, nothing new appears in the TOML."""
+    import shlex
+
+    command = 'pytest -k "a or b" $(touch pwned) \'q\' `id`; echo """]]'
+    assert datum(root, "set", "acme-calc-1", "evaluation.tests.command", command).exit_code == 0
+    title = 'T" \n[evil]\npwned = true\n"""'
+    assert datum(root, "set", "acme-calc-1", "metadata.title", title).exit_code == 0
+    out = tmp_path / "tasks"
+    result = datum(root, "export", "harbor", "--all", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    task = out / "acme-calc-1"
+    config = tomllib.loads((task / "task.toml").read_text())
+    assert "evil" not in config and set(config) >= {"task", "metadata"}
+    assert config["metadata"]["title"] == load_from_disk(root, "acme-calc-1").datum.metadata.title
+    assert config["metadata"]["title"].startswith(title)
+    assert config["metadata"]["tests"]["command"] == command
+    line = next(
+        line
+        for line in (task / "tests/test.sh").read_text().splitlines()
+        if line.startswith("timeout ")
+    )
+    assert shlex.split(line) == ["timeout", "1800", "bash", "-c", command]
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+
+
+def test_symlinks_and_huge_nesting_are_refused(upstream: Upstream, tmp_path: Path) -> None:
+    repo = datum_repo(tmp_path / "repo", upstream)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me\n")
+    task = foreign_task(tmp_path / "harbor", upstream, **{"instruction.md": ""})
+    (task / "instruction.md").symlink_to(secret)
+    result = datum(repo, "import", "harbor", str(task))
+    assert result.exit_code == 1
+    assert "instruction.md: missing" in result.output
+    assert "do not read me" not in result.output
+    deep = foreign_task(tmp_path / "deep", upstream, **{"task.toml": "a = " + "[" * 50000 + "\n"})
+    result = datum(repo, "import", "harbor", str(deep))
+    assert result.exit_code == 1 and "not valid TOML" in result.output
+    assert list((repo / "datums").iterdir()) == []

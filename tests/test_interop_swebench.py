@@ -311,3 +311,37 @@ def test_seed_import_still_works_without_a_format(root: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(root), "import", str(root / "nowhere")])
     assert result.exit_code != 0
     assert "not a directory" in result.output
+
+
+def test_deeply_nested_and_huge_rows_are_skipped(
+    root: Path, upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datumkit.interop.swebench as swebench
+
+    monkeypatch.setattr(swebench, "MAX_LINE_BYTES", 4096)
+    source = tmp_path / "rows.jsonl"
+    with source.open("w") as handle:
+        handle.write("[" * 3000 + "\n")  # nested deeper than a parser should follow
+        handle.write(json.dumps(instance(upstream, problem_statement="x" * 10000)) + "\n")
+        handle.write(json.dumps(instance(upstream, "acme__calc-3")) + "\n")
+    result = CliRunner().invoke(cli, ["--root", str(root), "import", "swebench", str(source)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "rows.jsonl:1:" in result.output and "rows.jsonl:2: line longer than 4096" in result.output
+    )
+    assert "1 instance(s) imported, 2 skipped" in result.output
+    assert datums(root) == ["acme-calc-3"]  # the line after the huge one is read whole
+    assert "Traceback" not in result.output
+
+
+def test_symlinked_task_files_are_refused(root: Path, upstream: Upstream, tmp_path: Path) -> None:
+    repo = write_task_repo(tmp_path / "tasks-repo", [instance(upstream)])
+    statement = repo / "tasks/acme__calc-1/problem_statement.md"
+    statement.unlink()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private\n")
+    statement.symlink_to(secret)
+    result = CliRunner().invoke(cli, ["--root", str(root), "import", "swebench", str(repo)])
+    assert result.exit_code == 1
+    assert "problem_statement.md: missing" in result.output or "is a symlink" in result.output
+    assert datums(root) == []

@@ -230,7 +230,7 @@ def _solve_script(source: DatumSource) -> str:
 def read_task_toml(text: bytes, file: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatumError(f"not valid TOML: {exc}", file=file, hint="fix task.toml") from None
     return data
 

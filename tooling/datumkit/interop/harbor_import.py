@@ -208,7 +208,7 @@ def _patch(task_dir: Path) -> bytes:
 def _tests(path: Path, metadata: dict[str, Any]) -> dict[str, Any] | None:
     try:
         spec = json.loads(_read(path))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise TaskError(f"not valid JSON: {exc}", file=str(path)) from None
     tests = metadata.get("tests")
     return tests if isinstance(tests, dict) else spec if isinstance(spec, dict) else None

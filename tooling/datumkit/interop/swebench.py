@@ -160,7 +160,7 @@ def _from_jsonl(path: Path) -> Iterator[Instance | InstanceError]:
 def _parse_row(line: bytes, origin: str) -> Instance | InstanceError:
     try:
         row = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return InstanceError(f"not valid JSON: {exc}", file=origin, hint="fix the row")
     if not isinstance(row, dict):
         return InstanceError("is not a JSON object", file=origin, hint="one instance per line")
@@ -170,7 +170,7 @@ def _parse_row(line: bytes, origin: str) -> Instance | InstanceError:
 def _from_json(path: Path) -> Iterator[Instance | InstanceError]:
     try:
         data = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatumError(f"not valid JSON: {exc}", file=str(path), hint="fix the JSON") from None
     rows = data if isinstance(data, list) else [data]
     for index, row in enumerate(rows):
@@ -186,9 +186,19 @@ def _safe_yaml(text: str, file: str) -> Any:
         return YAML(typ="safe", pure=False).load(text)
     except YAMLError as exc:
         raise InstanceError(f"not valid YAML: {str(exc).splitlines()[0]}", file=file) from None
+    except RecursionError:
+        raise InstanceError("nested too deeply", file=file, hint="flatten it") from None
+
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # one file of a task directory
 
 
 def _read_text(path: Path) -> str:
+    """A task directory's file: a regular file (never a symlink out of it), size-capped."""
+    if path.is_symlink():
+        raise InstanceError("is a symlink", file=str(path), hint="a task's files are regular files")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InstanceError(f"larger than {MAX_FILE_BYTES} bytes", file=str(path))
     # newline="" keeps CRLF inside a patch verbatim, as swebench's own loader does
     with path.open(encoding="utf-8", newline="") as handle:
         return handle.read()
@@ -219,7 +229,7 @@ def _from_task_dir(task_dir: Path, config: dict[str, Any] | None) -> Instance | 
             fields[column] = _read_text(file)
         hints = task_dir / HINTS_FILE
         fields["hints_text"] = _read_text(hints) if hints.is_file() else ""
-        tests = json.loads((task_dir / TESTS_FILE).read_bytes())
+        tests = json.loads(_read_text(task_dir / TESTS_FILE))
         if not isinstance(tests, dict):
             raise InstanceError("is not a JSON object", file=str(task_dir / TESTS_FILE))
         fields.update(tests)
@@ -230,7 +240,7 @@ def _from_task_dir(task_dir: Path, config: dict[str, Any] | None) -> Instance | 
         return error
     except FileNotFoundError as exc:
         return InstanceError("missing", file=str(exc.filename), hint="add it")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return InstanceError(f"not valid: {exc}", file=origin, hint="fix the file")
     fields["__task_dir_files__"] = sorted(
         p.name for p in task_dir.iterdir() if p.name in ("test_assets", "problem_assets")
@@ -579,7 +589,7 @@ def load_sidecar(raw: bytes | None, file: str) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatumError(f"not valid JSON: {exc}", file=file, hint="fix the JSON") from None
     if not isinstance(data, dict):
         raise DatumError("must be a JSON object", file=file, hint="fix the JSON")
