@@ -345,3 +345,45 @@ def test_symlinked_task_files_are_refused(root: Path, upstream: Upstream, tmp_pa
     assert result.exit_code == 1
     assert "problem_statement.md: missing" in result.output or "is a symlink" in result.output
     assert datums(root) == []
+
+
+def test_a_terminal_gets_a_progress_bar(root: Path, upstream: Upstream, tmp_path: Path) -> None:
+    """On a terminal, stderr shows tqdm's bar and the summary; skipped lines come after it."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    rows = [instance(upstream, f"acme__calc-{n}") for n in range(3)] + [instance(upstream)]
+    source = write_jsonl(tmp_path / "rows.jsonl", rows)
+    import fcntl
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # 100 columns
+    datum_bin = Path(sys.executable).parent / "datum"
+    done = subprocess.run(
+        [str(datum_bin), "--root", str(root), "import", "swebench", str(source), "--jobs", "1"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        check=False,
+        timeout=120,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert done.returncode == 1
+    assert "importing" in terminal and "instance/s" in terminal  # tqdm's bar
+    assert "skipped" in terminal and "duplicate id 'acme__calc-1'" in terminal
+    assert "3 instance(s) imported, 1 skipped" in terminal
+    assert done.stdout.decode().count("imported datums/") == 3
