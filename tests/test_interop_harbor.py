@@ -266,3 +266,43 @@ def test_symlinks_and_huge_nesting_are_refused(upstream: Upstream, tmp_path: Pat
     result = datum(repo, "import", "harbor", str(deep))
     assert result.exit_code == 1 and "not valid TOML" in result.output
     assert list((repo / "datums").iterdir()) == []
+
+
+def test_the_exported_grader_scores_real_test_runs(
+    root: Path, upstream: Upstream, tmp_path: Path
+) -> None:
+    """tests/grade.py on the JUnit XML of real pytest runs: the baseline with the datum's tests
+    scores 0, the patched tree scores 1 (what test.sh does in Harbor's verifier)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "tasks"
+    assert datum(root, "export", "harbor", "--all", "--out", str(out)).exit_code == 0
+    task = out / "acme-calc-1"
+    spec = json.loads((task / "tests/tests.json").read_text())
+    command = json.loads(json.dumps(tomllib.loads((task / "task.toml").read_text())))
+    command = command["metadata"]["tests"]["command"].replace("python", sys.executable, 1)
+    rewards = {}
+    for side in ("baseline", "patched"):
+        tree = tmp_path / side
+        subprocess.run(["git", "clone", "-q", str(upstream.mirror), str(tree)], check=True)
+        patch = "tests/tests.patch" if side == "baseline" else "solution/diff.patch"
+        subprocess.run(["git", "apply", str(task / patch)], cwd=tree, check=True)
+        status = subprocess.run(command, shell=True, cwd=tree, capture_output=True).returncode
+        reward = tmp_path / f"{side}.txt"
+        graded = subprocess.run(
+            [
+                sys.executable,
+                str(task / "tests/grade.py"),
+                str(task / "tests/tests.json"),
+                str(status),
+                str(reward),
+            ],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rewards[side] = reward.read_text().strip()
+        assert spec["fail_to_pass"][0] in graded.stdout
+    assert rewards == {"baseline": "0", "patched": "1"}

@@ -437,7 +437,11 @@ def default_test_command(test_files: list[str]) -> str:
     from datumkit.generate.quoting import sh_quote
 
     files = " ".join(sh_quote(path) for path in test_files)
-    return f"python -m pytest -rA -p no:cacheprovider --junitxml={JUNIT_FILE} {files}"
+    # xunit1 adds each case's `file`, so SWE-bench's `path::name` ids can be matched exactly
+    return (
+        "python -m pytest -rA -p no:cacheprovider -o junit_family=xunit1 "
+        f"--junitxml={JUNIT_FILE} {files}"
+    )
 
 
 def rubrics_from_tests(fail_to_pass: list[str], pass_to_pass: list[str]) -> list[dict[str, Any]]:
