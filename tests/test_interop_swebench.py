@@ -316,9 +316,9 @@ def test_seed_import_still_works_without_a_format(root: Path) -> None:
 def test_deeply_nested_and_huge_rows_are_skipped(
     root: Path, upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import datumkit.interop.swebench as swebench
+    import datumkit.interop.swebench_read as reader
 
-    monkeypatch.setattr(swebench, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 4096)
     source = tmp_path / "rows.jsonl"
     with source.open("w") as handle:
         handle.write("[" * 3000 + "\n")  # nested deeper than a parser should follow

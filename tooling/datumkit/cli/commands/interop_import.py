@@ -75,7 +75,8 @@ def _report(summary: Summary, what: str, *, show_skipped: bool) -> int:
 def import_swebench(
     project: Project, path: Path, *, pattern: str | None, limit: int | None, jobs: int
 ) -> int:
-    from datumkit.interop.swebench import datum_name, plan_instance, read_instances
+    from datumkit.interop.swebench import datum_name, plan_instance
+    from datumkit.interop.swebench_read import read_instances
 
     def items() -> Iterable[Item]:
         for index, entry in enumerate(read_instances(path)):
