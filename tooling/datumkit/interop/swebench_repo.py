@@ -23,14 +23,13 @@ from datumkit.fsio import staged_directory, write_atomic
 from datumkit.interop.swebench import (
     AS_FILE,
     CONFIG_FILE,
-    DEFAULT_DATASET,
     DOCKERFILE,
     HINTS_FILE,
     TASK_FILE,
     TASKS_DIR,
     TESTS_FILE,
-    Exported,
 )
+from datumkit.interop.swebench_export import DEFAULT_DATASET, Exported
 
 
 def dump_yaml(data: dict[str, Any]) -> bytes:

@@ -42,8 +42,7 @@ def _check_out(out: Path, force: bool) -> None:
 
 
 def export_swebench(project: Project, names: list[str], out: Path, *, force: bool) -> int:
-    from datumkit.interop.swebench import Exported
-    from datumkit.interop.swebench_export import export_source
+    from datumkit.interop.swebench_export import Exported, export_source
     from datumkit.interop.swebench_repo import write_jsonl, write_task_repo
 
     _check_out(out, force)
