@@ -387,3 +387,22 @@ def test_a_terminal_gets_a_progress_bar(root: Path, upstream: Upstream, tmp_path
     assert "skipped" in terminal and "duplicate id 'acme__calc-1'" in terminal
     assert "3 instance(s) imported, 1 skipped" in terminal
     assert done.stdout.decode().count("imported datums/") == 3
+
+
+def test_parallel_import_reports_in_source_order(
+    root: Path, upstream: Upstream, tmp_path: Path
+) -> None:
+    rows = [instance(upstream, f"acme__calc-{n}") for n in range(10)]
+    rows[4] = instance(upstream, "acme__calc-4", base_commit="f" * 40)  # not in the mirror
+    rows.append(instance(upstream, "acme__calc-0"))  # a duplicate
+    source = write_jsonl(tmp_path / "rows.jsonl", rows)
+    result = datum(root, "import", "swebench", str(source), "--jobs", "2")
+    assert result.exit_code == 1
+    imported = [
+        line.split()[1] for line in result.output.splitlines() if line.startswith("imported ")
+    ]
+    assert imported == [f"datums/acme-calc-{n}" for n in range(10) if n != 4]
+    assert "9 instance(s) imported, 2 skipped" in result.output
+    assert "skipped, duplicate id: 1" in result.output
+    assert "skipped, patch or baseline: 1" in result.output
+    assert datums(root) == sorted(f"acme-calc-{n}" for n in range(10) if n != 4)

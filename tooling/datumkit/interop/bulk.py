@@ -8,6 +8,7 @@ one bad row never stops the others, and the caller prints the summary.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -141,8 +142,10 @@ def import_all(
         summary.add(outcome)
         on_outcome(outcome)
 
-    iterator = iter(items)
-    if jobs <= 1:
+    source = iter(items)
+    head = list(itertools.islice(source, PARALLEL_THRESHOLD))  # a few: no worker start-up
+    iterator = itertools.chain(head, source)
+    if jobs <= 1 or len(head) < PARALLEL_THRESHOLD:
         for entry in iterator:
             done(entry if isinstance(entry, Outcome) else _run_one(context, planner, entry))
         summary.sort()
