@@ -406,3 +406,11 @@ def test_parallel_import_reports_in_source_order(
     assert "skipped, duplicate id: 1" in result.output
     assert "skipped, patch or baseline: 1" in result.output
     assert datums(root) == sorted(f"acme-calc-{n}" for n in range(10) if n != 4)
+
+
+def test_seed_import_options_may_come_first(root: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--root", str(root), "import", "--name", "x", str(root / "nowhere")]
+    )
+    assert "No such option" not in result.output
+    assert "not a directory" in result.output

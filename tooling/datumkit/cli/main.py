@@ -200,8 +200,8 @@ class _ImportGroup(_DatumkitGroup):
     format is given as ./swebench)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args = ["seed", *args]
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["seed", *args]  # `datum import [--name X] DIR`, as before formats existed
         return super().parse_args(ctx, args)
 
 
