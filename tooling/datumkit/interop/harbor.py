@@ -34,9 +34,9 @@ from datumkit.fsio import staged_directory, write_atomic
 from datumkit.generate.lock import parse_lock
 from datumkit.generate.quoting import sh_quote
 from datumkit.interop.baseline_image import render_baseline_dockerfile, task_directory
-from datumkit.interop.patchsections import paths_of, split
-from datumkit.interop.testpaths import matcher
+from datumkit.interop.patchsections import paths_of
 from datumkit.model.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
+from datumkit.model.testsplit import split_patch
 
 SCHEMA_VERSION = "1.4"
 ORG = "datums"
@@ -194,7 +194,7 @@ def export_task(source: DatumSource) -> HarborTask:
     test_files: list[str] = []
     tests = datum.evaluation.tests
     if tests is not None and _has_tests(source):
-        _rest, test_patch = split(patch, matcher(tests.test_paths))
+        test_patch = split_patch(patch, tests.test_paths).tests
         test_files = paths_of(test_patch) if test_patch else []
         files[f"tests/{TESTS_PATCH}"] = test_patch
         spec = {

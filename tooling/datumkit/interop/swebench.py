@@ -32,9 +32,10 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from datumkit.errors import DatumError
 from datumkit.git.errors import PatchError
 from datumkit.interop.create import NewDatum
-from datumkit.interop.patchsections import paths_of, split
+from datumkit.interop.patchsections import paths_of
 from datumkit.model.datum import TASK_ID_PREFIX, DatumInvalid, validate_datum
 from datumkit.model.datumdir import DATUM_YAML, PATCH_FILE
+from datumkit.model.testsplit import split_patch
 from datumkit.model.yamlio import RoundTripDocument, load_plain
 
 SIDECAR = "swebench.json"
@@ -267,8 +268,8 @@ def _joined_patch(gold: str, tests: str, origin: str) -> bytes:
             location="test_patch",
         )
     joined = gold_bytes + test_bytes
-    wanted = set(test_paths)
-    rest, cut = split(joined, lambda path: path in wanted)
+    halves = split_patch(joined, ["/" + path for path in test_paths])
+    rest, cut = halves.rest, halves.tests
     if rest != gold_bytes or cut != test_bytes:
         raise InstanceError(
             "patch + test_patch do not split back into the same two patches",

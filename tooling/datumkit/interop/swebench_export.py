@@ -17,7 +17,7 @@ from datumkit.errors import DatumError
 from datumkit.generate.quoting import sh_quote
 from datumkit.git.errors import PatchError
 from datumkit.interop.baseline_image import render_baseline_dockerfile
-from datumkit.interop.patchsections import paths_of, split
+from datumkit.interop.patchsections import paths_of
 from datumkit.interop.swebench import (
     AS_FILE,
     CLASSIC_FIELDS,
@@ -25,9 +25,9 @@ from datumkit.interop.swebench import (
     TEST_LISTS,
     repo_from_url,
 )
-from datumkit.interop.testpaths import matcher
 from datumkit.model.datum import Datum
 from datumkit.model.datumdir import PATCH_FILE, DatumSource
+from datumkit.model.testsplit import split_patch
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ def export_instance(
 
 def _cut(patch: bytes, test_paths: list[str], file: str) -> tuple[bytes, bytes]:
     try:
-        gold, tests = split(patch, matcher(test_paths))
+        halves = split_patch(patch, test_paths)
+        gold, tests = halves.rest, halves.tests
     except PatchError as error:
         raise DatumError(error.message, file=file, hint="fix diff.patch") from None
     if not tests:

@@ -19,10 +19,10 @@ from datumkit.interop.harbor import (
     VERIFIER_TIMEOUT_SEC,
     HarborTask,
 )
-from datumkit.interop.patchsections import paths_of, split
+from datumkit.interop.patchsections import paths_of
 from datumkit.interop.swebench_repo import dump_yaml
-from datumkit.interop.testpaths import matcher
 from datumkit.model.datumdir import PATCH_FILE, DatumSource
+from datumkit.model.testsplit import split_patch
 
 COMPOSE = """services:
   client:
@@ -52,7 +52,7 @@ def export_terminal_bench(source: DatumSource) -> HarborTask:
             location="evaluation.tests",
             hint="Terminal-Bench grades by tests only: declare them, or export to Harbor",
         )
-    _rest, test_patch = split(patch, matcher(tests.test_paths))
+    test_patch = split_patch(patch, tests.test_paths).tests
     workdir = sh_quote(datum.environment.workdir)
     sha = datum.repo.start_commit_sha
     files = " ".join(sh_quote(p) for p in (paths_of(test_patch) if test_patch else []))
