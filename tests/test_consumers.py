@@ -143,3 +143,30 @@ def test_swebench_loaders_read_the_same_instances(tools: Path, exported: dict[st
             assert task[key] == row[key], key
         assert task["FAIL_TO_PASS"] == json.loads(row["FAIL_TO_PASS"])
         assert task["PASS_TO_PASS"] == json.loads(row["PASS_TO_PASS"])
+
+
+REJECTED_TOML = {
+    "unknown key": ('schema_version = "1.4"\nbogus = 1\n', "unknown-config-field"),
+    "bad task name": ('schema_version = "1.4"\n[task]\nname = "no-org"\n', "invalid-task-config"),
+    "malformed toml": ("[task\n", "invalid-task-config"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REJECTED_TOML))
+def test_harbor_rejects_what_datum_import_harbor_refuses(
+    case: str, tools: Path, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    """The task.toml problems `datum import harbor` refuses are ones Harbor's own lint reports."""
+    import shutil
+
+    text, rule = REJECTED_TOML[case]
+    task = tmp_path / "task"
+    shutil.copytree(exported["harbor"] / "acme-calc-1", task)
+    (task / "task.toml").write_text(text)
+    code, output = run_tool(tools, "harbor", "lint", str(task))
+    assert code == 1 and f"[{rule}]" in output, output
+    root = tmp_path / "repo"
+    (root / "datums").mkdir(parents=True)
+    refused = datum(root, "import", "harbor", str(task))
+    assert refused.exit_code == 1 and "task.toml" in refused.output
+    assert list((root / "datums").iterdir()) == []
