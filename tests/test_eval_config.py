@@ -141,3 +141,27 @@ def test_the_bundled_example_ships_its_config() -> None:
     config = REPO_ROOT / "research_bench/eval_configs/banking77.toml"
     assert tomllib.loads(config.read_text())["task"]["task_id"] == "re-bench-banking77"
     assert (REPO_ROOT / "research_bench/eval_config.toml.tmpl").is_file()
+
+
+def test_the_generated_hook_with_fix_rewrites_a_stale_config(
+    root: Path, upstream: Upstream, tmp_path: Path
+) -> None:
+    """pre-commit's `datum-generated --fix` repairs the eval config like the datum's own files."""
+    import subprocess
+    import sys
+
+    assert import_one(root, upstream, tmp_path).exit_code == 0
+    path = root / "bench/configs/acme-calc-1.toml"
+    expected = path.read_text()
+    path.write_text("stale = true\n")
+    hook = Path(sys.executable).parent / "datum-hook"
+    files = ["datums/acme-calc-1/datum.yaml"]
+    first = subprocess.run(
+        [str(hook), "generated", "--fix", *files], cwd=root, capture_output=True, text=True
+    )
+    assert first.returncode == 1 and "bench/configs/acme-calc-1.toml" in first.stdout + first.stderr
+    assert path.read_text() == expected
+    second = subprocess.run(
+        [str(hook), "generated", "--fix", *files], cwd=root, capture_output=True, text=True
+    )
+    assert second.returncode == 0, second.stdout + second.stderr
