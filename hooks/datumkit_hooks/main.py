@@ -47,8 +47,9 @@ def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
     report.
     """
     from datumkit.errors import OperationFailed
-    from datumkit.fsio import OutsideRoot
+    from datumkit.fsio import OutsideRoot, write_atomic
     from datumkit.generate.datum import generate_datum
+    from datumkit.generate.evalconfig import expected_eval_config
     from datumkit.generate.writer import write_outputs
     from datumkit.model.datumdir import DatumSource, load_from_disk
     from datumkit.model.project import Project
@@ -60,12 +61,15 @@ def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
             source: DatumSource = load_from_disk(root, name)
             generated = generate_datum(source, locator)
             written = write_outputs(root / source.directory, generated.files)
+            config = expected_eval_config(root, source)  # research-bench eval config, if any
         except (OutsideRoot, OperationFailed) as error:
             print(error)  # a symlink out of the datum, a full disk: say so, write nothing
             continue
         except DatumError:
             continue  # invalid datum.yaml: the schema hook reports it
         changed += [source.display(path) for path in written]
+        if config is not None and write_atomic(root / config[0], config[1]):
+            changed.append(config[0])
     return changed
 
 

@@ -46,7 +46,7 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -261,6 +261,30 @@ def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
     return prints
 
 
+def _outside_files(root: Path) -> Callable[[str], str]:
+    """What a datum's checks read outside its directory: the research-bench eval config
+    template and the datum's generated config (the `generated` check compares it), hashed."""
+    from datumkit.errors import DatumError
+    from datumkit.generate.evalconfig import load_settings
+
+    try:
+        settings = load_settings(root)
+    except DatumError as error:  # a broken setting is every datum's finding: never cached
+        problem = f"settings error {error}"
+        return lambda name: problem
+    if settings is None:
+        return lambda name: ""
+    template = _content_hash(root / settings.template)
+    return lambda name: f"{template} {_content_hash(root / settings.output(name))}"
+
+
+def _content_hash(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
 # --------------------------------------------------------------------------- the cache
 
 
@@ -304,8 +328,11 @@ class CheckCache:
     def keys(self, names: Iterable[str]) -> dict[str, str]:
         """Each datum's entry key: this cache's fingerprint plus the datum's files."""
         prints = datum_fingerprints(self.project.root, names)
+        outside = _outside_files(self.project.root)
         return {
-            name: hashlib.sha256(f"{self.fingerprint}\0{value}".encode()).hexdigest()
+            name: hashlib.sha256(
+                f"{self.fingerprint}\0{value}\0{outside(name)}".encode()
+            ).hexdigest()
             for name, value in prints.items()
         }
 

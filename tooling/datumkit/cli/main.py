@@ -333,18 +333,124 @@ def materialize(ctx: click.Context, name: str, directory: Path, baseline: bool) 
     _exit(run(_project(ctx), name, directory, baseline=baseline))
 
 
-@cli.command(name="import")
+class _ImportGroup(_DatumkitGroup):
+    """`datum import FORMAT ...`; a first argument that names no format is a seed directory,
+    so `datum import DIR` keeps meaning `datum import seed DIR` (a directory named like a
+    format is given as ./swebench)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["seed", *args]  # `datum import [--name X] DIR`, as before formats existed
+        return super().parse_args(ctx, args)
+
+
+@cli.group(name="import", cls=_ImportGroup)
+def import_() -> None:
+    """Turn tasks of other formats into datums: seed directories, SWE-bench, Harbor.
+
+    `datum import DIR` is `datum import seed DIR`.
+    """
+
+
+@import_.command(name="seed")
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--name", help="Datum name. Default: task_id without 're-bench-'.")
 @click.option(
     "--allow-invalid", is_flag=True, help="Write datum.yaml even when tb_meta.json breaks rules."
 )
 @click.pass_context
-def import_(ctx: click.Context, directory: Path, name: str | None, allow_invalid: bool) -> None:
+def import_seed(ctx: click.Context, directory: Path, name: str | None, allow_invalid: bool) -> None:
     """Turn a seed-style task DIRECTORY (with tb_meta.json) into datums/NAME."""
     from datumkit.cli.commands.import_datum import import_datum as run
 
     _exit(run(_project(ctx), directory, name=name, allow_invalid=allow_invalid))
+
+
+_import_jobs = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. Default: cores."
+)
+
+
+@import_.command(name="swebench")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--filter", "pattern", metavar="REGEX", help="Only instance_ids matching REGEX.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N instances.")
+@_import_jobs
+@click.pass_context
+def import_swebench(
+    ctx: click.Context, path: Path, pattern: str | None, limit: int | None, jobs: int | None
+) -> None:
+    """SWE-bench instances -> datums/NAME, generated and checked.
+
+    PATH is a 5.0 task repository (sweb.yaml + tasks/), one task directory, or a .jsonl/.json
+    file of instances. Exit 1 when any instance was skipped (each is listed with its reason).
+    """
+    import re
+
+    from datumkit.checks.runner import default_jobs
+    from datumkit.cli.commands.interop_import import import_swebench as run
+
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise click.BadParameter(str(exc), param_hint="--filter") from None
+    _exit(run(_project(ctx), path, pattern=pattern, limit=limit, jobs=jobs or default_jobs()))
+
+
+@import_.command(name="harbor")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--filter", "pattern", metavar="REGEX", help="Only task names matching REGEX.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most N tasks.")
+@_import_jobs
+@click.pass_context
+def import_harbor(
+    ctx: click.Context, directory: Path, pattern: str | None, limit: int | None, jobs: int | None
+) -> None:
+    """Harbor tasks -> datums/NAME: DIRECTORY is one task (task.toml) or a directory of tasks."""
+    from datumkit.checks.runner import default_jobs
+    from datumkit.cli.commands.interop_import import import_harbor as run
+
+    _exit(run(_project(ctx), directory, pattern=pattern, limit=limit, jobs=jobs or default_jobs()))
+
+
+@cli.group(name="export", cls=_DatumkitGroup)
+def export() -> None:
+    """Write datums in other formats: SWE-bench task repositories or rows, Harbor tasks."""
+
+
+_export_out = click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="Where to write."
+)
+_export_force = click.option("--force", is_flag=True, help="Replace an existing --out.")
+
+
+@export.command(name="swebench")
+@_datum_selection
+@_export_out
+@_export_force
+def export_swebench(project: Project, names: list[str], out: Path, force: bool) -> None:
+    """NAMES (or --all) as a SWE-bench 5.0 task repository (--out DIR) or rows (--out X.jsonl).
+
+    diff.patch is cut into patch and test_patch by evaluation.tests.test_paths.
+    """
+    from datumkit.cli.commands.interop_export import export_swebench as run
+
+    _exit(run(project, names, out, force=force))
+
+
+@export.command(name="harbor")
+@_datum_selection
+@_export_out
+@_export_force
+@click.option("--terminal-bench", is_flag=True, help="The older Terminal-Bench task layout.")
+def export_harbor(
+    project: Project, names: list[str], out: Path, force: bool, terminal_bench: bool
+) -> None:
+    """NAMES (or --all) as Harbor tasks, one directory per datum under --out DIR."""
+    from datumkit.cli.commands.interop_export import export_harbor as run
+
+    _exit(run(project, names, out, force=force, terminal_bench=terminal_bench))
 
 
 @cli.command(name="list")

@@ -31,6 +31,7 @@ from datumkit.generate.datum import generate_datum
 from datumkit.generate.writer import write_outputs
 from datumkit.git.fetch import fetch_mirror
 from datumkit.git.mirrors import CommitMissing, MirrorLocator, MirrorMissing
+from datumkit.interop.create import eval_config_written
 from datumkit.interop.seed import TB_META, plan_import, validate_plan
 from datumkit.model.datumdir import (
     DATUM_YAML,
@@ -231,9 +232,10 @@ def bundle(
             write_inside(staging, relative, content)
         source = load_source(name, DiskFiles(staging))
         write_outputs(staging, generated_files(source, locator))
-        report = check_datum(name, DiskFiles(staging), context)
-        if not report.ok:
-            raise ChecksFailed(report)
+        with eval_config_written(context.root, source):
+            report = check_datum(name, DiskFiles(staging), context)
+            if not report.ok:
+                raise ChecksFailed(report)
         files = tuple(DiskFiles(staging).list())
     return BundleResult(target, files, report, tuple(plan.notes), replaced)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datumkit.cli.commands import EXIT_FINDINGS, EXIT_OK
 from datumkit.cli.output import report_error, say, warn
 from datumkit.errors import DatumError
+from datumkit.fsio import write_atomic
 from datumkit.generate.datum import generate_datum
+from datumkit.generate.evalconfig import expected_eval_config
 from datumkit.generate.writer import write_outputs
 from datumkit.git.mirrors import MirrorLocator, SourceError
 from datumkit.model.datumdir import LOCK_FILE, DatumSource
@@ -39,6 +41,9 @@ def generate(project: Project, names: list[str]) -> int:
             source = project.load(name)
             outputs, patch_ok = _outputs(source, locator)
             changed = write_outputs(project.directory(name), outputs)
+            config = expected_eval_config(project.root, source)
+            if config is not None and write_atomic(project.root / config[0], config[1]):
+                say(f"wrote {config[0]}")
         except DatumError as error:
             report_error(error)
             failed += 1
