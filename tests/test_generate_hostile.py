@@ -17,6 +17,7 @@ A value that runs a command leaves a marker file, so "runs nothing" is an observ
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -220,10 +221,9 @@ def _run_bootstrap(script: bytes, fields: dict[str, Any], fake_bin: Path, where:
     path.write_bytes(script)
     repo = where / "repo"
     task = repo / fields["subdir"] if fields["subdir"] else repo
-    try:
+    repo.mkdir(exist_ok=True)
+    with contextlib.suppress(OSError, ValueError):
         task.mkdir(parents=True, exist_ok=True)
-    except (OSError, ValueError):
-        repo.mkdir(exist_ok=True)
     base = {"PATH": f"{fake_bin}:{os.environ['PATH']}", "FAKE_SHA": fields["sha"]}
     base |= {"FAKE_LOG": str(where / "bgit.log"), "FAKE_STDIN": str(where / "bstdin")}
     show = [
@@ -239,7 +239,7 @@ def _run_bootstrap(script: bytes, fields: dict[str, Any], fake_bin: Path, where:
         env={**base, "REPO_DIR": str(repo)},
         capture_output=True,
     )
-    if fields["subdir"] and not task.is_dir():
+    if fields["subdir"] and not (task.is_dir() and task.resolve().is_relative_to(repo)):
         return  # a subdir no file system can hold: cd fails, which is all it can do
     if fields["sha"] != SHA:
         return  # the stand-in git echoes any "baseline"; what matters here is that nothing ran
@@ -358,3 +358,12 @@ def test_box_bootstrap_runs_no_value_even_where_the_dockerfile_refuses(
         subprocess.run(["sh", "-n", "-c", script.decode("utf-8", "surrogateescape")], check=True)
         _run_bootstrap(script, fields, fake_bin, where)
     assert not MARKER.exists(), "a datum value ran a command"
+
+
+@pytest.mark.parametrize("subdir", ["/etc", "a/../../etc", ".."])
+def test_box_bootstrap_never_leaves_the_repository(tmp_path: Path, subdir: str) -> None:
+    fields = _plain({"subdir": "", "sparse": [], "packages": [], "install": [], "env": {}})
+    fields["subdir"] = subdir
+    with pytest.raises(DatumError) as refused:
+        bootstrap.render(_source(fields, tmp_path))
+    assert refused.value.location == "repo.subdir"

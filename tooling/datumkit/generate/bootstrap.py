@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datumkit.generate.header import banner
 from datumkit.generate.quoted import quoted
-from datumkit.generate.quoting import sh_env_name, sh_quote
+from datumkit.generate.quoting import sh_env_name, sh_quote, sh_relative_path
 from datumkit.model.datumdir import OVERLAY_DIR, DatumSource
 
 PATH = f"{OVERLAY_DIR}/box_bootstrap.sh"
@@ -46,8 +46,9 @@ def render(source: DatumSource) -> dict[str, bytes]:
         name = quoted(source, where, sh_env_name, key)
         lines.append(f"export {name}={quoted(source, where, sh_quote, value)}")
     if datum.repo.subdir:
-        # An operand of cd, after `--`: a subdir named `-` must not mean "the previous directory".
-        lines.append(f"cd -- {quoted(source, 'repo.subdir', sh_quote, datum.repo.subdir)}")
+        # `./subdir`, after `--`: never `cd -` (the previous directory), never out of the repo.
+        subdir = quoted(source, "repo.subdir", sh_relative_path, datum.repo.subdir)
+        lines.append(f"cd -- {subdir}")
     lines += [
         'echo "box_bootstrap: $TASK_ID ready at $BASELINE_SHA in $(pwd)" >&2',
         'if [ "$#" -gt 0 ]; then',

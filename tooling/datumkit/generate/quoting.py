@@ -58,6 +58,16 @@ def sh_argument(value: str) -> str:
     return sh_quote(value)
 
 
+def sh_relative_path(value: str) -> str:
+    """A path below the current directory as one sh word: never absolute, never `..`.
+
+    Written as `./value`, so even a name starting with `-` is an operand, not an option.
+    """
+    if value.startswith("/") or ".." in value.split("/"):
+        raise QuotingError(f"{value!r} leaves the repository (absolute, or with '..')")
+    return sh_quote(f"./{value}")
+
+
 def sh_env_name(name: str) -> str:
     """A variable name for `export NAME=...` / `ENV NAME=...`: letters, digits and `_` only."""
     if not _ENV_NAME_RE.match(name):

@@ -16,7 +16,7 @@ if [ "$head_sha" != "$BASELINE_SHA" ]; then
 fi
 export PYTHONPATH=/srv/repo/services/api/src
 export GREETING='say "hi" for $5 \o/'
-cd -- services/api
+cd -- ./services/api
 echo "box_bootstrap: $TASK_ID ready at $BASELINE_SHA in $(pwd)" >&2
 if [ "$#" -gt 0 ]; then
     exec "$@"
