@@ -110,8 +110,11 @@ def test_secret_never_in_repr_or_describe() -> None:
     assert hit.describe() == f"f:1: AWS Access Key (hash {hit.hashed[:8]})"
 
 
-def test_binary_content_is_not_scanned() -> None:
-    assert scan_bytes(b"\0\x01" + AWS_KEY.encode(), display_path="blob.bin") == []
+def test_a_nul_byte_never_turns_the_scan_off() -> None:
+    """Issue 11: one NUL byte anywhere used to hide the whole file."""
+    content = b"\0\x01\xff\xfe binary header\n" + AWS_KEY.encode() + b"\0trailer"
+    (hit,) = scan_bytes(content, display_path="blob.bin")
+    assert (hit.kind, hit.line, hit.secret) == ("AWS Access Key", 2, AWS_KEY)
 
 
 def patch_with(added: list[str], removed: list[str] | None = None) -> bytes:

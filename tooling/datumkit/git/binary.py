@@ -44,11 +44,18 @@ def decode_base85_line(line: bytes) -> bytes:
 
 
 def inflate(data: bytes, expected_size: int) -> bytes:
-    """Inflate a hunk and check it has the size its ``literal N``/``delta N`` line promised."""
+    """Inflate a hunk and check it has the size its ``literal N``/``delta N`` line promised.
+
+    Inflation stops one byte past the promised size, as git's does: a small hunk that would
+    inflate to gigabytes (a "zlib bomb") costs no more memory than its header admits to.
+    """
+    inflater = zlib.decompressobj()
     try:
-        result = zlib.decompress(data)
+        result = inflater.decompress(data, expected_size + 1)
     except zlib.error as exc:
         raise BinaryPatchError(f"cannot inflate data: {exc}") from None
+    if len(result) > expected_size:
+        raise BinaryPatchError(f"inflates to more than the {expected_size} bytes its header says")
     if len(result) != expected_size:
         raise BinaryPatchError(f"inflated to {len(result)} bytes, header says {expected_size}")
     return result

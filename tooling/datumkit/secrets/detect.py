@@ -1,0 +1,342 @@
+"""detect-secrets' plugins and filters run over lines of text, in time linear in the text.
+
+Which route into detect-secrets, and why. Its public scanning entry points are ``scan_file``
+(a file on disk, read through "transformers" that skip undecodable files), ``scan_diff`` (a
+second patch parser, unidiff) and ``scan_line`` (one line under the fixed name
+``adhoc-string-scan``, so no file-type rules and no previous line for
+``pragma: allowlist nextline secret``). All three go through its dependency-injection loop,
+which costs about a millisecond per line: 100 KB of ``password = "..."`` lines took 8 s, so a
+5 MiB trace would take minutes. The route chosen is its *plugin API*: each plugin's public
+``analyze_string`` (what a ``RegexBasedDetector`` subclass documents) and the public filter
+functions of ``detect_secrets.filters`` called with the arguments they declare. Nothing private
+of detect-secrets is imported; its settings are never touched, so verification (a network call
+per candidate) can never switch on and scans need no global lock.
+
+Linear time. Several of detect-secrets' regexes backtrack: its keyword rules are cubic in the
+length of a line dense in keywords (4 KiB of ``secret_secret_...`` took 11 s), and the
+patterns with an unbounded repetition after a prefix (``sk-...``, ``eyJ...``) are quadratic on
+text dense in that prefix. So:
+
+- a line longer than :data:`WINDOW` characters is read by the regex plugins in overlapping
+  windows (each credential up to :data:`OVERLAP` characters long lies whole in one of them);
+- the keyword rules are tried only where a keyword starts, each anchored there and reading at
+  most :data:`KEYWORD_REACH` characters (the comparison rule ``"value" == password``, which
+  starts at the quote, is anchored at the quote before each ``==``/``!=``);
+- line filters (the allowlist pragma, the look of the line) read the line, or on a long line
+  the window a credential was found in and :data:`OVERLAP` characters either side.
+
+On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
+difference is that a keyword rule reports every match on a line, not only the first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detect_secrets.filters.allowlist import is_line_allowlisted
+from detect_secrets.filters.heuristic import (
+    is_indirect_reference,
+    is_likely_id_string,
+    is_not_alphanumeric_string,
+    is_potential_uuid,
+    is_prefixed_with_dollar_sign,
+    is_sequential_string,
+    is_templated_secret,
+)
+from detect_secrets.plugins.artifactory import ArtifactoryDetector
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.cloudant import CloudantDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import (
+    DENYLIST,
+    PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.softlayer import SoftlayerDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+from detect_secrets.util.code_snippet import get_code_snippet
+from detect_secrets.util.filetype import determine_file_type
+
+from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS
+
+#: detect-secrets' pattern plugins that run, then ours. Off: the two entropy detectors and the
+#: public-IP detector (a datum is full of git SHAs, ids and hashes, which they report by the
+#: hundred), and detect-secrets' OpenAI plugin (ours covers its pattern and the newer keys).
+REGEX_PLUGINS: tuple[type[BasePlugin], ...] = (
+    AWSKeyDetector,
+    ArtifactoryDetector,
+    AzureStorageKeyDetector,
+    BasicAuthDetector,
+    CloudantDetector,
+    DiscordBotTokenDetector,
+    GitHubTokenDetector,
+    GitLabTokenDetector,
+    IbmCloudIamDetector,
+    IbmCosHmacDetector,
+    JwtTokenDetector,
+    MailchimpDetector,
+    NpmDetector,
+    PrivateKeyDetector,
+    PypiTokenDetector,
+    SendGridDetector,
+    SlackDetector,
+    SoftlayerDetector,
+    SquareOAuthDetector,
+    StripeDetector,
+    TelegramBotTokenDetector,
+    TwilioKeyDetector,
+    *AI_PROVIDER_PLUGINS,
+)
+KEYWORD_KIND = str(KeywordDetector.secret_type)
+
+#: characters of a line one regex plugin reads at once, and how much consecutive windows share
+WINDOW = 1024
+OVERLAP = 256
+#: characters after a keyword (or before a comparison) the keyword rules read
+KEYWORD_REACH = 256
+
+#: where a keyword starts (overlapping: ``passwd`` and ``pwd`` can share characters)
+_KEYWORD_AT = re.compile("(?=" + "|".join(DENYLIST) + ")", re.IGNORECASE)
+_COMPARISON = re.compile(r"[!=]{2,3}")
+_WORD = re.compile(r"\w*")
+_QUOTES = "'\"`"
+
+_PLUGINS = tuple(plugin() for plugin in REGEX_PLUGINS)
+
+
+#: text (lower case) each pattern plugin's every match contains, one of them at least: a line
+#: without any is not shown to that plugin. Substring tests cost next to nothing; running 32
+#: plugins' regexes over every line of a 5 MiB trace costs a minute.
+LITERALS: dict[type[BasePlugin], tuple[str, ...]] = {
+    AWSKeyDetector: ("a3t", "abia", "acca", "akia", "asia", "aws"),
+    ArtifactoryDetector: ("akc", "ap"),
+    AzureStorageKeyDetector: ("accountkey=",),
+    BasicAuthDetector: ("://",),
+    CloudantDetector: ("cl",),
+    DiscordBotTokenDetector: (".",),
+    GitHubTokenDetector: ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+    GitLabTokenDetector: (
+        "glpat-",
+        "gldt-",
+        "glft-",
+        "glsoat-",
+        "glrt-",
+        "gr1348941",
+        "glcbt-",
+        "glimt-",
+        "glptt-",
+        "glagent-",
+        "gloas-",
+    ),
+    IbmCloudIamDetector: ("key", "pwd", "pass", "token"),
+    IbmCosHmacDetector: ("secret",),
+    JwtTokenDetector: ("eyj",),
+    MailchimpDetector: ("-us",),
+    NpmDetector: ("_authtoken=",),
+    PrivateKeyDetector: ("begin ", "putty-user-key-file-2"),
+    PypiTokenDetector: ("pypi-",),
+    SendGridDetector: ("sg.",),
+    SlackDetector: ("xox", "hooks.slack.com"),
+    SoftlayerDetector: ("sl",),
+    SquareOAuthDetector: ("sq0csp-",),
+    StripeDetector: ("k_live_",),
+    TelegramBotTokenDetector: (":",),
+    TwilioKeyDetector: ("ac", "sk"),
+    **{plugin: plugin.literals for plugin in AI_PROVIDER_PLUGINS},
+}
+_PLUGIN_LITERALS = tuple((plugin, LITERALS[type(plugin)]) for plugin in _PLUGINS)
+
+
+#: what every keyword rule needs after the keyword's run of word characters: an assignment or
+#: comparison sign, a bracket or a call (after at most two closing quotes/brackets and spaces),
+#: or a quote within 50 non-space characters and some spaces (``private_key "x";``)
+_ASSIGNMENT_AHEAD = re.compile(r"""[\]'"]{0,2}\s{0,256}[:=!(\[.@]|[^\s]{0,50}?\s{0,256}['"`]""")
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A value a plugin reported: 0-based line, the part of the line it was read from."""
+
+    index: int
+    start: int
+    end: int
+    kind: str
+    value: str
+
+
+def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
+    """Every value detect-secrets' plugins report in `lines`, after its filters.
+
+    `scanned_as` is the file name the keyword rules and the allowlist pragma look at (their
+    rules depend on the extension).
+    """
+    keyword_rules = REGEX_BY_FILETYPE.get(
+        determine_file_type(scanned_as), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
+    )
+    found: list[RawFinding] = []
+    for index, raw in enumerate(lines):
+        line = raw.rstrip()
+        if not line:
+            continue
+        candidates = list(_regex_values(line)) + list(_keyword_values(line, keyword_rules))
+        if not candidates:
+            continue
+        previous = lines[index - 1][-WINDOW:] if index else ""
+        verdicts: dict[tuple[int, str, str], bool] = {}
+        for plugin, value, start, _ in candidates:
+            kind = str(plugin.secret_type)
+            area = _area(len(line), start)
+            key = (area[0], kind, value)
+            if key in verdicts:
+                continue
+            window = line[area[0] : area[1]]
+            verdicts[key] = _filtered(plugin, value, window, previous, scanned_as)
+            if not verdicts[key]:
+                found.append(RawFinding(index, area[0], area[1], kind, value))
+    return found
+
+
+def _area(length: int, start: int) -> tuple[int, int]:
+    """The part of a line that filters read and spans are searched in, for a value found at
+    `start`: the whole line, or on a long line its window and :data:`OVERLAP` either side."""
+    if length <= WINDOW:
+        return 0, length
+    stride = WINDOW - OVERLAP
+    first = start // stride * stride
+    return max(0, first - OVERLAP), min(length, first + WINDOW + OVERLAP)
+
+
+def _windows(length: int) -> Iterator[tuple[int, int]]:
+    if length <= WINDOW:
+        yield 0, length
+        return
+    start = 0
+    while True:
+        yield start, min(start + WINDOW, length)
+        if start + WINDOW >= length:
+            return
+        start += WINDOW - OVERLAP
+
+
+def _regex_values(line: str) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    lowered = line.lower()
+    plugins = [
+        plugin
+        for plugin, literals in _PLUGIN_LITERALS
+        if any(literal in lowered for literal in literals)
+    ]
+    if not plugins:
+        return
+    for start, end in _windows(len(line)):
+        window = line[start:end]
+        for plugin in plugins:
+            for value in set(plugin.analyze_string(window)):
+                if value:
+                    yield plugin, value, start, end
+
+
+def _keyword_values(
+    line: str, rules: dict[re.Pattern[str], int]
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """What the keyword plugin's rules for this file type match, each anchored at a keyword."""
+    positions = [match.start() for match in _KEYWORD_AT.finditer(line)]
+    if not positions:
+        return
+    for rule, group in rules.items():
+        if rule is PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX:
+            yield from _compared_values(line, rule, group)
+            continue
+        free = 0
+        for position in positions:
+            if position < free:
+                continue
+            word_end = _WORD.match(line, position).end()  # type: ignore[union-attr]
+            if not _ASSIGNMENT_AHEAD.match(line, word_end):
+                free = word_end
+                continue
+            # Every other rule starts with keyword + \w*: from a later keyword of the same run
+            # of word characters it can end only where it could from this one, so one try per
+            # run says all (a failed try skips the run, a match skips what it matched).
+            match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
+            if match and match.group(group):
+                free = match.end()
+                yield _KEYWORD, match.group(group), position, match.end()
+            else:
+                free = word_end
+
+
+def _compared_values(
+    line: str, rule: re.Pattern[str], group: int
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """``"value" == password``: the rule starts at the quote before each comparison sign."""
+    for sign in _COMPARISON.finditer(line):
+        closing = sign.start() - 1
+        while closing >= 0 and line[closing] in " \t":
+            closing -= 1
+        if closing <= 0 or line[closing] not in _QUOTES:
+            continue
+        opening = line.rfind(line[closing], max(0, closing - KEYWORD_REACH), closing)
+        if opening < 0:
+            continue
+        end = min(len(line), sign.end() + KEYWORD_REACH)
+        match = rule.match(line, opening, end)
+        if match and match.group(group):
+            yield _KEYWORD, match.group(group), opening, match.end()
+
+
+def _filtered(plugin: BasePlugin, value: str, window: str, previous: str, filename: str) -> bool:
+    """detect-secrets' false-positive filters (the ones :data:`FILTERS` names), called directly.
+
+    ``is_indirect_reference`` (``password = get_password()``) is a keyword rule: applied to every
+    plugin, as detect-secrets does, it would let ``key = f("AKIA...")`` through.
+    """
+    context = get_code_snippet([previous, window], 2)
+    if is_line_allowlisted(filename, window, context):
+        return True
+    if plugin is _KEYWORD and is_indirect_reference(window):
+        return True
+    return (
+        is_sequential_string(value)
+        or is_potential_uuid(value)
+        or is_likely_id_string(value, window, plugin)
+        or is_templated_secret(value)
+        or is_prefixed_with_dollar_sign(value)
+        or is_not_alphanumeric_string(value)
+    )
+
+
+#: the filters :func:`_filtered` applies (detect-secrets' names, for the documentation)
+FILTERS = (
+    "detect_secrets.filters.allowlist.is_line_allowlisted",
+    "detect_secrets.filters.heuristic.is_indirect_reference",
+    "detect_secrets.filters.heuristic.is_sequential_string",
+    "detect_secrets.filters.heuristic.is_potential_uuid",
+    "detect_secrets.filters.heuristic.is_likely_id_string",
+    "detect_secrets.filters.heuristic.is_templated_secret",
+    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
+    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
+)
+
+_KEYWORD: Any = KeywordDetector()
