@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from datumkit.cli.main import cli
 from datumkit.secrets.allowlist import AllowlistInvalid, load_allowlist
-from datumkit.secrets.redact import placeholder, redact
+from datumkit.secrets.redact import Redaction, placeholder, redact
 from datumkit.secrets.scan import SecretHit, hash_secret, scan_bytes, scan_patch
 from helpers.binarypatch import new_binary_file
 
@@ -304,7 +304,8 @@ def test_redact_leaves_json_alone_rather_than_break_it(
     path.write_text(json.dumps({"env": AWS_KEY}))
     before = path.read_bytes()
     hits = scan_bytes(before, display_path=str(path))
-    monkeypatch.setattr("datumkit.cli.commands.redact.redact", lambda *a, **k: (b'{"env": ', hits))
+    broken = Redaction(b'{"env": ', hits, [])
+    monkeypatch.setattr("datumkit.cli.commands.redact.redact_file", lambda *a, **k: broken)
     result = redact_cli(str(path))
     assert result.exit_code == 1
     assert f"{path}: left unchanged: redaction would break its JSON" in result.output
