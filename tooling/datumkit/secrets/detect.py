@@ -40,7 +40,6 @@ from typing import Any
 
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.filters.heuristic import (
-    is_indirect_reference,
     is_likely_id_string,
     is_not_alphanumeric_string,
     is_potential_uuid,
@@ -119,8 +118,9 @@ OVERLAP = 256
 #: characters after a keyword (or before a comparison) the keyword rules read
 KEYWORD_REACH = 256
 
-#: where a keyword starts (overlapping: ``passwd`` and ``pwd`` can share characters)
-_KEYWORD_AT = re.compile("(?=" + "|".join(DENYLIST) + ")", re.IGNORECASE)
+#: where a keyword starts, in lower-cased text
+_KEYWORD_AT = re.compile("|".join(DENYLIST))
+_KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
 _COMPARISON = re.compile(r"[!=]{2,3}")
 _WORD = re.compile(r"\w*")
 _QUOTES = "'\"`"
@@ -157,10 +157,14 @@ PREFILTERS: dict[type[BasePlugin], str] = {
     TwilioKeyDetector: r"(?:ac|sk)[a-z0-9]{32}",
     **{plugin: "|".join(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
 }
-_PREFILTERED = tuple(
-    (plugin, re.compile(PREFILTERS[type(plugin)], re.IGNORECASE)) for plugin in _PLUGINS
+#: (plugin, prefilter) for lower-cased text, the keyword plugin last
+_PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = (
+    *((plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS),
+    (KeywordDetector(), re.compile("|".join(DENYLIST))),
 )
-_ANY_KEYWORD = re.compile("|".join(DENYLIST), re.IGNORECASE)
+_PREFILTERED_IGNORING_CASE = tuple(
+    (plugin, re.compile(pattern.pattern, re.IGNORECASE)) for plugin, pattern in _PREFILTERED
+)
 
 
 #: what every keyword rule needs after the keyword's run of word characters: an assignment or
@@ -191,11 +195,17 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
+    # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
+    # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
+    lowered = text.lower()
+    filters = _PREFILTERED if len(lowered) == len(text) else _PREFILTERED_IGNORING_CASE
+    if filters is _PREFILTERED_IGNORING_CASE:
+        lowered = text
     plugins_of: dict[int, list[BasePlugin]] = {}
-    for plugin, prefilter in _PREFILTERED:
-        for index in _lines_matching(prefilter, text, starts):
+    for plugin, prefilter in filters[:-1]:
+        for index in _lines_matching(prefilter, lowered, starts):
             plugins_of.setdefault(index, []).append(plugin)
-    with_keyword = set(_lines_matching(_ANY_KEYWORD, text, starts))
+    with_keyword = set(_lines_matching(filters[-1][1], lowered, starts))
     found: list[RawFinding] = []
     for index in sorted(with_keyword.union(plugins_of)):
         line = lines[index].rstrip()
@@ -208,6 +218,7 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
             continue
         previous = lines[index - 1][-WINDOW:] if index else ""
         verdicts: dict[tuple[int, str, str], bool] = {}
+        line_verdicts: dict[tuple[int, bool], bool] = {}
         for plugin, value, start, _ in candidates:
             kind = str(plugin.secret_type)
             area = _area(len(line), start)
@@ -215,7 +226,12 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
             if key in verdicts:
                 continue
             window = line[area[0] : area[1]]
-            verdicts[key] = _filtered(plugin, value, window, previous, scanned_as)
+            line_key = (area[0], plugin is _KEYWORD)
+            if line_key not in line_verdicts:
+                line_verdicts[line_key] = _line_filtered(
+                    plugin is _KEYWORD, window, previous, scanned_as
+                )
+            verdicts[key] = line_verdicts[line_key] or _value_filtered(plugin, value, window)
             if not verdicts[key]:
                 found.append(RawFinding(index, area[0], area[1], kind, value))
     return found
@@ -280,30 +296,35 @@ def _keyword_values(
     line: str, rules: dict[re.Pattern[str], int]
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
     """What the keyword plugin's rules for this file type match, each anchored at a keyword."""
-    positions = [match.start() for match in _KEYWORD_AT.finditer(line)]
-    if not positions:
+    lowered = line.lower()
+    keywords = _KEYWORD_AT if len(lowered) == len(line) else _KEYWORD_AT_IGNORING_CASE
+    # Leftmost keywords, not overlapping: only the first keyword of a run of word characters
+    # is tried (see below), and a keyword never leaves its run.
+    # Every rule but the comparison starts with keyword + \w*: from a later keyword of the same
+    # run of word characters it can end only where it could from the first, so one try per run
+    # says all. A run not followed by what every rule needs is not tried at all.
+    starts: list[tuple[int, int]] = []
+    run_end = 0
+    for keyword in keywords.finditer(lowered):
+        if keyword.start() < run_end:
+            continue
+        run_end = _WORD.match(line, keyword.start()).end()  # type: ignore[union-attr]
+        if _ASSIGNMENT_AHEAD.match(line, run_end):
+            starts.append((keyword.start(), run_end))
+    if not starts and "=" not in line:
         return
     for rule, group in rules.items():
         if rule is PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX:
             yield from _compared_values(line, rule, group)
             continue
         free = 0
-        for position in positions:
+        for position, word_end in starts:
             if position < free:
                 continue
-            word_end = _WORD.match(line, position).end()  # type: ignore[union-attr]
-            if not _ASSIGNMENT_AHEAD.match(line, word_end):
-                free = word_end
-                continue
-            # Every other rule starts with keyword + \w*: from a later keyword of the same run
-            # of word characters it can end only where it could from this one, so one try per
-            # run says all (a failed try skips the run, a match skips what it matched).
             match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
             if match and match.group(group):
                 free = match.end()
                 yield _KEYWORD, match.group(group), position, match.end()
-            else:
-                free = word_end
 
 
 def _compared_values(
@@ -325,8 +346,9 @@ def _compared_values(
             yield _KEYWORD, match.group(group), opening, match.end()
 
 
-def _filtered(plugin: BasePlugin, value: str, window: str, previous: str, filename: str) -> bool:
-    """detect-secrets' false-positive filters (the ones :data:`FILTERS` names), called directly.
+def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> bool:
+    """detect-secrets' line filters: the allowlist pragma, and (for the keyword plugin only)
+    the look of an indirect reference.
 
     ``is_indirect_reference`` (``password = get_password()``) is a keyword rule: applied to every
     plugin, as detect-secrets does, it would let ``key = f("AKIA...")`` through.
@@ -334,8 +356,22 @@ def _filtered(plugin: BasePlugin, value: str, window: str, previous: str, filena
     context = get_code_snippet([previous, window], 2)
     if is_line_allowlisted(filename, window, context):
         return True
-    if plugin is _KEYWORD and is_indirect_reference(window):
-        return True
+    return keyword and _is_indirect_reference(window)
+
+
+#: detect-secrets' indirect-reference regex without its leading ``([^\v=!:]*)\s*``: that part
+#: may match nothing, so a line matches this where it matches the original; the original is
+#: quadratic in the length of a line (each start runs on to the next sign and back)
+_INDIRECT = re.compile(r"(?::=?|[!=]{1,3})\s*[\w.-]+[\[\(][^\v]*[\]\)]")
+
+
+def _is_indirect_reference(line: str) -> bool:
+    """``is_indirect_reference`` of detect-secrets, in linear time (same limit, same answers)."""
+    return len(line) <= 1000 and _INDIRECT.search(line) is not None
+
+
+def _value_filtered(plugin: BasePlugin, value: str, window: str) -> bool:
+    """detect-secrets' filters on a value (sequences, UUIDs, ids, templates, ``$VAR``...)."""
     return (
         is_sequential_string(value)
         or is_potential_uuid(value)
@@ -346,7 +382,7 @@ def _filtered(plugin: BasePlugin, value: str, window: str, previous: str, filena
     )
 
 
-#: the filters :func:`_filtered` applies (detect-secrets' names, for the documentation)
+#: the filters :func:`_line_filtered` and :func:`_value_filtered` apply (detect-secrets' names)
 FILTERS = (
     "detect_secrets.filters.allowlist.is_line_allowlisted",
     "detect_secrets.filters.heuristic.is_indirect_reference",
