@@ -240,3 +240,72 @@ def test_many_credentials_on_one_long_line_are_all_found() -> None:
     line = " ".join(keys) + "\n"
     hits = scan_bytes(line.encode(), display_path="trace/dump.txt")
     assert sorted(hit.secret for hit in hits) == sorted(keys)
+
+
+# --- the same verdicts as detect-secrets ---------------------------------------------------
+
+ORDINARY_LINES = [
+    f'aws_key = "{AWS_KEY}"',
+    'password = "correct-horse-battery"',
+    "db_password: s3cr3t-Value",
+    'api_key = "${API_KEY}"',  # templated: filtered
+    'secret = "abcdefghijklmnop"',  # sequential: filtered
+    'password = "hunter2"  # pragma: allowlist secret',
+    "token = ghp_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+    "remote = https://deploy:hunter2pass@example.com/repo.git",
+    "user_id = 'ab12cd34ef56'",
+    "nothing to see here",
+    'if "letmein" == password:',
+    "xoxb-" + "123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
+    "-----BEGIN RSA " + "PRIVATE KEY-----",
+]
+
+
+@pytest.mark.parametrize("name", ["settings.py", "notes.txt", "config.yaml"])
+def test_findings_match_detect_secrets_own_scan_on_ordinary_lines(
+    tmp_path: Path, name: str
+) -> None:
+    """On lines of ordinary length our route into detect-secrets (its plugins' analyze_string
+    and its filter functions) reports what its own public ``scan_file`` reports."""
+    from detect_secrets.core.scan import scan_file
+    from detect_secrets.settings import transient_settings
+
+    from datumkit.secrets.detect import FILTERS, REGEX_PLUGINS, detect
+
+    path = tmp_path / name
+    path.write_text("\n".join(ORDINARY_LINES) + "\n")
+    builtin = [p for p in REGEX_PLUGINS if p.__module__.startswith("detect_secrets.")]
+    settings = {
+        "plugins_used": [{"name": p.__name__} for p in builtin] + [{"name": "KeywordDetector"}],
+        "filters_used": [{"path": f} for f in FILTERS],
+    }
+    with transient_settings(settings):
+        theirs = {(s.line_number, s.type, s.secret_value) for s in scan_file(str(path))}
+    ours = {
+        (f.index + 1, f.kind, f.value)
+        for f in detect(ORDINARY_LINES, name)
+        if f.kind in {str(p.secret_type) for p in builtin} | {"Secret Keyword"}
+    }
+    assert ours == theirs
+    assert theirs  # the corpus does hold credentials
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "secret = get_secret_key()",
+        "secret = request.headers['apikey']",
+        "password == compute(x) and y",
+        "a := b(c)",
+        "x = y",
+        "no sign (here)",
+        "k=v " * 300,
+        "value != other[0]",
+    ],
+)
+def test_linear_indirect_reference_filter_agrees_with_detect_secrets(line: str) -> None:
+    from detect_secrets.filters.heuristic import is_indirect_reference
+
+    from datumkit.secrets.detect import _is_indirect_reference
+
+    assert _is_indirect_reference(line) == is_indirect_reference(line)
