@@ -163,7 +163,9 @@ def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[
     line by line (a JSON string never spans lines), so a JSON Lines trace and a document nested
     deeper than any parser allows are read alike, in one pass.
     """
-    found: list[LocatedSecret] = []
+    literals: list[tuple[int, int, int]] = []  # (line index, start, end) in the raw text
+    string_lines: list[str] = []  # the decoded lines of all literals, scanned in one go
+    owners: list[int] = []  # the literal each decoded line comes from
     for index, line in enumerate(lines):
         if "\\" not in line:
             continue
@@ -176,10 +178,16 @@ def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[
                 string = json.loads(literal)
             except ValueError:
                 continue
-            for located in _locate(string.split("\n"), scanned_as="string", display_path=""):
-                spans = _raw_spans(line, index, opening, closing + 1, located.hit.secret)
-                hit = replace(located.hit, file=display_path, line=index + 1)
-                found.append(LocatedSecret(hit, spans))
+            parts = string.split("\n")
+            owners += [len(literals)] * len(parts)
+            literals.append((index, opening, closing + 1))
+            string_lines += parts
+    found: list[LocatedSecret] = []
+    for located in _locate(string_lines, scanned_as="string", display_path=""):
+        first = located.spans[0].line if located.spans else located.hit.line - 1
+        index, start, end = literals[owners[first]]
+        spans = _raw_spans(lines[index], index, start, end, located.hit.secret)
+        found.append(LocatedSecret(replace(located.hit, file=display_path, line=index + 1), spans))
     return found
 
 
