@@ -61,6 +61,14 @@ from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import (
     DENYLIST,
+    FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_COLON_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_COLON_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
     PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
     QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
     REGEX_BY_FILETYPE,
@@ -170,7 +178,22 @@ _PREFILTERED_IGNORING_CASE = tuple(
 #: what every keyword rule needs after the keyword's run of word characters: an assignment or
 #: comparison sign, a bracket or a call (after at most two closing quotes/brackets and spaces),
 #: or a quote within 50 non-space characters and some spaces (``private_key "x";``)
-_ASSIGNMENT_AHEAD = re.compile(r"""[\]'"]{0,2}\s{0,256}[:=!(\[.@]|[^\s]{0,50}?\s{0,256}['"`]""")
+#: what every keyword rule needs after the keyword's run of word characters: a sign, bracket or
+#: call (after at most two closing quotes/brackets and spaces), or a quote after at most 50
+#: non-space characters and some spaces (``private_key "x";``)
+_SIGN_AHEAD = re.compile(r"""[\]'"]{0,2}\s{0,256}([:=!(\[.@])""")
+_QUOTE_AHEAD = re.compile(r"""[^\s]{0,50}?\s{0,256}['"`]""")
+#: which of those each rule needs ("q": the quote); a rule not listed here is always tried
+_RULE_NEEDS: dict[re.Pattern[str], str] = {
+    FOLLOWED_BY_COLON_EQUAL_SIGNS_REGEX: ":",
+    FOLLOWED_BY_COLON_REGEX: ":",
+    FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX: ":",
+    FOLLOWED_BY_EQUAL_SIGNS_REGEX: "=!",
+    FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX: "=!",
+    FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX: "=![",
+    FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX: "=",
+    FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX: "q",
+}
 
 
 @dataclass(frozen=True)
@@ -303,23 +326,26 @@ def _keyword_values(
     # Every rule but the comparison starts with keyword + \w*: from a later keyword of the same
     # run of word characters it can end only where it could from the first, so one try per run
     # says all. A run not followed by what every rule needs is not tried at all.
-    starts: list[tuple[int, int]] = []
+    starts: list[tuple[int, int, str]] = []
     run_end = 0
     for keyword in keywords.finditer(lowered):
         if keyword.start() < run_end:
             continue
         run_end = _WORD.match(line, keyword.start()).end()  # type: ignore[union-attr]
-        if _ASSIGNMENT_AHEAD.match(line, run_end):
-            starts.append((keyword.start(), run_end))
+        sign = _SIGN_AHEAD.match(line, run_end)
+        ahead = (sign.group(1) if sign else "") + ("q" if _QUOTE_AHEAD.match(line, run_end) else "")
+        if ahead:
+            starts.append((keyword.start(), run_end, ahead))
     if not starts and "=" not in line:
         return
     for rule, group in rules.items():
         if rule is PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX:
             yield from _compared_values(line, rule, group)
             continue
+        needs = _RULE_NEEDS.get(rule)
         free = 0
-        for position, word_end in starts:
-            if position < free:
+        for position, word_end, seen in starts:
+            if position < free or (needs is not None and not any(c in needs for c in seen)):
                 continue
             match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
             if match and match.group(group):
@@ -353,9 +379,11 @@ def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> 
     ``is_indirect_reference`` (``password = get_password()``) is a keyword rule: applied to every
     plugin, as detect-secrets does, it would let ``key = f("AKIA...")`` through.
     """
-    context = get_code_snippet([previous, window], 2)
-    if is_line_allowlisted(filename, window, context):
-        return True
+    # every allowlist pragma contains the word; most lines do not
+    if "pragma" in window or "pragma" in previous:
+        context = get_code_snippet([previous, window], 2)
+        if is_line_allowlisted(filename, window, context):
+            return True
     return keyword and _is_indirect_reference(window)
 
 
