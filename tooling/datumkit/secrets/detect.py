@@ -336,21 +336,41 @@ def _keyword_values(
         ahead = (sign.group(1) if sign else "") + ("q" if _QUOTE_AHEAD.match(line, run_end) else "")
         if ahead:
             starts.append((keyword.start(), run_end, ahead))
-    if not starts and "=" not in line:
+    comparison = "=" in line or "!!" in line
+    if not starts and not comparison:
         return
-    for rule, group in rules.items():
-        if rule is PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX:
-            yield from _compared_values(line, rule, group)
-            continue
-        needs = _RULE_NEEDS.get(rule)
-        free = 0
-        for position, word_end, seen in starts:
-            if position < free or (needs is not None and not any(c in needs for c in seen)):
+    compared = rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX)
+    if compared is not None and comparison:
+        yield from _compared_values(
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, compared
+        )
+    free: dict[re.Pattern[str], int] = {}
+    for position, word_end, seen in starts:
+        for rule, group in _rules_needing(rules, seen):
+            if position < free.get(rule, 0):
                 continue
             match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
             if match and match.group(group):
-                free = match.end()
+                free[rule] = match.end()
                 yield _KEYWORD, match.group(group), position, match.end()
+
+
+_RULES_NEEDING: dict[tuple[int, str], list[tuple[re.Pattern[str], int]]] = {}
+
+
+def _rules_needing(
+    rules: dict[re.Pattern[str], int], seen: str
+) -> list[tuple[re.Pattern[str], int]]:
+    """The rules (but the comparison) that what follows a keyword's run can satisfy, memoized."""
+    key = (id(rules), seen)
+    if key not in _RULES_NEEDING:
+        _RULES_NEEDING[key] = [
+            (rule, group)
+            for rule, group in rules.items()
+            if rule is not PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX
+            and (rule not in _RULE_NEEDS or any(c in _RULE_NEEDS[rule] for c in seen))
+        ]
+    return _RULES_NEEDING[key]
 
 
 def _compared_values(
