@@ -328,12 +328,15 @@ def _keyword_values(
     # says all. A run not followed by what every rule needs is not tried at all.
     starts: list[tuple[int, int, str]] = []
     run_end = 0
+    # the one rule that needs the quote check also needs a ';' after the value
+    semicolon = ";" in line
     for keyword in keywords.finditer(lowered):
         if keyword.start() < run_end:
             continue
         run_end = _WORD.match(line, keyword.start()).end()  # type: ignore[union-attr]
         sign = _SIGN_AHEAD.match(line, run_end)
-        ahead = (sign.group(1) if sign else "") + ("q" if _QUOTE_AHEAD.match(line, run_end) else "")
+        quote = semicolon and _QUOTE_AHEAD.match(line, run_end)
+        ahead = (sign.group(1) if sign else "") + ("q" if quote else "")
         if ahead:
             starts.append((keyword.start(), run_end, ahead))
     comparison = "=" in line or "!!" in line
