@@ -323,7 +323,7 @@ def test_redact_refuses_a_symlink_and_leaves_link_and_target(
     link.symlink_to(target)
     result = run_cli("redact", str(link))
     assert result.exit_code == 2, result.output
-    assert "is a symlink" in result.output
+    assert "is a symbolic link" in result.output
     assert link.is_symlink()
     assert key in target.read_text()
 

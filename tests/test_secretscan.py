@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from datumkit.cli.main import cli
 from datumkit.secrets.allowlist import AllowlistInvalid, load_allowlist
-from datumkit.secrets.redact import placeholder, redact
+from datumkit.secrets.redact import Redaction, placeholder, redact
 from datumkit.secrets.scan import SecretHit, hash_secret, scan_bytes, scan_patch
 from helpers.binarypatch import new_binary_file
 
@@ -110,8 +110,11 @@ def test_secret_never_in_repr_or_describe() -> None:
     assert hit.describe() == f"f:1: AWS Access Key (hash {hit.hashed[:8]})"
 
 
-def test_binary_content_is_not_scanned() -> None:
-    assert scan_bytes(b"\0\x01" + AWS_KEY.encode(), display_path="blob.bin") == []
+def test_a_nul_byte_never_turns_the_scan_off() -> None:
+    """Issue 11: one NUL byte anywhere used to hide the whole file."""
+    content = b"\0\x01\xff\xfe binary header\n" + AWS_KEY.encode() + b"\0trailer"
+    (hit,) = scan_bytes(content, display_path="blob.bin")
+    assert (hit.kind, hit.line, hit.secret) == ("AWS Access Key", 2, AWS_KEY)
 
 
 def patch_with(added: list[str], removed: list[str] | None = None) -> bytes:
@@ -301,7 +304,8 @@ def test_redact_leaves_json_alone_rather_than_break_it(
     path.write_text(json.dumps({"env": AWS_KEY}))
     before = path.read_bytes()
     hits = scan_bytes(before, display_path=str(path))
-    monkeypatch.setattr("datumkit.cli.commands.redact.redact", lambda *a, **k: (b'{"env": ', hits))
+    broken = Redaction(b'{"env": ', hits, [])
+    monkeypatch.setattr("datumkit.cli.commands.redact.redact_file", lambda *a, **k: broken)
     result = redact_cli(str(path))
     assert result.exit_code == 1
     assert f"{path}: left unchanged: redaction would break its JSON" in result.output

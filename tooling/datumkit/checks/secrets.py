@@ -19,7 +19,7 @@ from datumkit.secrets.allowlist import (
     allowlist_entry,
     load_allowlist,
 )
-from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch, scanning
+from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
 
 NAME = "secrets"
 
@@ -41,13 +41,12 @@ def scan_datum_files(
     file is scanned whole. Files :func:`is_scanned` rejects are skipped.
     """
     hits: list[tuple[str, SecretHit]] = []
-    with scanning():  # one detect-secrets configuration for all the datum's files
-        for relative, content in files:
-            if not is_scanned(relative):
-                continue
-            display = f"{display_dir}/{relative}"
-            scan = scan_patch if relative == PATCH_FILE else scan_bytes
-            hits += [(relative, hit) for hit in scan(content, display_path=display)]
+    for relative, content in files:
+        if not is_scanned(relative):
+            continue
+        display = f"{display_dir}/{relative}"
+        scan = scan_patch if relative == PATCH_FILE else scan_bytes
+        hits += [(relative, hit) for hit in scan(content, display_path=display)]
     return hits
 
 

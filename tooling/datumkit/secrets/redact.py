@@ -6,6 +6,8 @@ credential reads the same everywhere, and an allowlist entry can still be matche
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from datumkit.secrets.scan import SecretHit, decode, locate_in_bytes, locate_in_patch
 
 
@@ -15,30 +17,53 @@ def placeholder(hit: SecretHit) -> str:
     return f"<REDACTED:{hit.kind}:{hit.hashed[:8]}>"
 
 
+@dataclass(frozen=True)
+class Redaction:
+    """A file's redacted bytes, what was replaced, and what could not be."""
+
+    content: bytes
+    replaced: list[SecretHit]
+    #: credentials inside data that cannot be edited as text (a ``GIT binary patch`` hunk):
+    #: the file still holds them, so whoever runs the redaction must hear of them
+    left: list[SecretHit]
+
+
 def redact(
     content: bytes, *, display_path: str, as_patch: bool = False
 ) -> tuple[bytes, list[SecretHit]]:
-    """`content` with every credential replaced by its :func:`placeholder`, and the hits.
+    """`content` with every credential it can replace replaced, and those replaced.
+
+    See :func:`redact_file` for what cannot be replaced.
+    """
+    result = redact_file(content, display_path=display_path, as_patch=as_patch)
+    return result.content, result.replaced
+
+
+def redact_file(content: bytes, *, display_path: str, as_patch: bool = False) -> Redaction:
+    """Every credential in `content` replaced by its :func:`placeholder`, where it can be.
 
     Lines stay lines (a multi-line private key leaves its lines empty), so a redacted patch
-    keeps its hunk counts. Bytes outside the credentials are kept exactly.
+    keeps its hunk counts. Bytes outside the credentials are kept exactly, NUL bytes and
+    invalid UTF-8 included. A credential inside a binary hunk of a patch is reported in
+    ``left``: re-encoding the hunk would also need a new blob id on its ``index`` line, which
+    regenerating the patch without that file gives for free.
     """
     locate = locate_in_patch if as_patch else locate_in_bytes
     found = locate(content, display_path=display_path)
-    if not found:
-        return content, []
-    text = decode(content)
-    assert text is not None  # binary content has no hits
-    lines = text.split("\n")
+    editable = [located for located in found if located.spans]
+    left = [located.hit for located in found if not located.spans]
+    if not editable:
+        return Redaction(content, [], left)
+    lines = decode(content).split("\n")
     replacements: dict[int, list[tuple[int, int, str]]] = {}
-    for located in found:
+    for located in editable:
         for number, span in enumerate(located.spans):
             marker = placeholder(located.hit) if number == 0 else ""
             replacements.setdefault(span.line, []).append((span.start, span.end, marker))
     for index, edits in replacements.items():
         lines[index] = _apply_edits(lines[index], edits)
     redacted = "\n".join(lines).encode("utf-8", "surrogateescape")
-    return redacted, [located.hit for located in found]
+    return Redaction(redacted, [located.hit for located in editable], left)
 
 
 def _apply_edits(line: str, edits: list[tuple[int, int, str]]) -> str:
@@ -50,6 +75,10 @@ def _apply_edits(line: str, edits: list[tuple[int, int, str]]) -> str:
             merged[-1] = (last_start, max(end, last_end), last_marker or marker)
         else:
             merged.append((start, end, marker))
-    for start, end, marker in reversed(merged):
-        line = line[:start] + marker + line[end:]
-    return line
+    pieces = []
+    position = 0
+    for start, end, marker in merged:
+        pieces += [line[position:start], marker]
+        position = end
+    pieces.append(line[position:])
+    return "".join(pieces)

@@ -1,17 +1,21 @@
-"""Finding credentials in what goes into a datum: patches, traces, notes.
+"""Finding credentials in what goes into a datum: patches, traces, notes, any file.
 
-The detection is detect-secrets' (a maintained scanner with one plugin per credential format);
-this module decides which plugins run, feeds it bytes instead of files on disk, and reports each
-hit as file, line and kind, never printing the secret itself.
+The detection is detect-secrets' (a maintained scanner with one plugin per credential format,
+run by :mod:`datumkit.secrets.detect`, plus our AI-provider plugins in
+:mod:`datumkit.secrets.plugins`); this module decides what text of a file or a patch is
+scanned, and reports each hit as file, line and kind, never printing the secret itself.
 
-Chosen plugins: every pattern-based detector (AWS, GitHub, GitLab, OpenAI, Slack, Stripe, JWT,
-private keys, basic-auth URLs, ...) plus the keyword detector (``password = "..."``). The two
-entropy detectors and the public-IP detector are off: a datum is full of 40-hex git SHAs (baseline
-SHAs, ``index abc..def`` lines, tree ids) and traces are full of ids and hashes, which those
-detectors report by the hundred. detect-secrets' usual false-positive filters stay on, including
-the inline pragma ``pragma: allowlist secret``; its verification (asking the services whether a
-credential is live) stays off, so scanning never touches the network. Strings inside a ``.json``
-file are also scanned decoded: escaping hides ``password = "..."`` in a trace otherwise.
+What is scanned:
+
+- every file, whole, whatever bytes it holds: a NUL byte or invalid UTF-8 never turns the scan
+  off (undecodable bytes become surrogates, so ASCII credentials inside binary data are found
+  and redaction can rewrite the file byte for byte);
+- in ``.json``/``.jsonl``/``.ndjson`` files, also every string literal that has escapes,
+  decoded: escaping hides ``password = "..."`` in a trace otherwise;
+- in a patch, everything but the baseline's lines: added lines (per file, under that file's
+  name), the headers and any text between and after file sections, and the content of each
+  ``GIT binary patch`` hunk, inflated (at most to its declared size). A patch git's parser
+  refuses is scanned line by line whole, with its binary hunks decoded as far as they decode.
 
 Reviewed exceptions are :mod:`datumkit.secrets.allowlist`'s; replacing what is found is
 :mod:`datumkit.secrets.redact`'s.
@@ -26,85 +30,40 @@ equals detect-secrets' own ``hashed_secret`` for every plugin that reports whole
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
-import threading
+import zlib
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from detect_secrets.core.scan import _process_line_based_plugins
-from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.keyword import DENYLIST, KeywordDetector
-from detect_secrets.settings import get_plugins, transient_settings
-
+from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
 from datumkit.git.errors import PatchError
-from datumkit.git.patchparse import parse_patch
-
-#: detect-secrets plugins that run (class names). The entropy and IP detectors stay off: see the
-#: module docstring.
-PLUGINS = (
-    "AWSKeyDetector",
-    "ArtifactoryDetector",
-    "AzureStorageKeyDetector",
-    "BasicAuthDetector",
-    "CloudantDetector",
-    "DiscordBotTokenDetector",
-    "GitHubTokenDetector",
-    "GitLabTokenDetector",
-    "IbmCloudIamDetector",
-    "IbmCosHmacDetector",
-    "JwtTokenDetector",
-    "KeywordDetector",
-    "MailchimpDetector",
-    "NpmDetector",
-    "OpenAIDetector",
-    "PrivateKeyDetector",
-    "PypiTokenDetector",
-    "SendGridDetector",
-    "SlackDetector",
-    "SoftlayerDetector",
-    "SquareOAuthDetector",
-    "StripeDetector",
-    "TelegramBotTokenDetector",
-    "TwilioKeyDetector",
-)
-
-#: detect-secrets' false-positive filters that look at a line or a value (the file-name filters
-#: do not apply: we scan bytes, and a credential in a lock file is still a credential).
-FILTERS = (
-    "detect_secrets.filters.allowlist.is_line_allowlisted",
-    "detect_secrets.filters.heuristic.is_sequential_string",
-    "detect_secrets.filters.heuristic.is_potential_uuid",
-    "detect_secrets.filters.heuristic.is_likely_id_string",
-    "detect_secrets.filters.heuristic.is_templated_secret",
-    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
-    "detect_secrets.filters.heuristic.is_indirect_reference",
-    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
-)
+from datumkit.git.patchparse import ParsedPatch, parse_patch
+from datumkit.secrets.detect import RawFinding, detect
 
 PRIVATE_KEY = "Private Key"
+#: files whose escaped string literals are also scanned decoded
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 #: kinds whose plugin reports only the start of the credential, and the whole credential's form
 _WHOLE_TOKEN = {
     "GitHub Token": re.compile(r"(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9_]{36,}"),
     "JSON Web Token": re.compile(r"eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.?[A-Za-z0-9_.+/=-]*"),
 }
 _PEM_MAX_LINES = 200
+#: how far after a BEGIN line's marker an END marker on the same line is looked for
+_PEM_MAX_CHARS = 8192
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _UNESCAPED_QUOTE = re.compile(r'(?<!\\)"')
 #: a line inside a PEM block: base64 data, or a header such as ``Proc-Type: 4,ENCRYPTED``
 _PEM_BODY = re.compile(r"^(?:[A-Za-z0-9+/=]{1,128}|[A-Za-z-]+: .*)$")
-#: the keyword plugin's keywords: every one of its regexes requires one of them
-_KEYWORDS = re.compile("|".join(DENYLIST), re.IGNORECASE)
-#: characters json.dumps escapes, which hide credentials from a scan of the raw JSON text
-_ESCAPED_IN_JSON = re.compile(r'["\\\x00-\x1f]')
-
-# detect-secrets keeps its configuration in a process-wide object; scans must not interleave.
-_SETTINGS_LOCK = threading.RLock()
-_configured = threading.local()
+#: a JSON escape or a quote: quotes not consumed by an escape delimit string literals
+_JSON_TOKEN = re.compile(r'\\.|"', re.DOTALL)
+#: at most 12 digits: a longer size is no real hunk (and never worth converting)
+_BINARY_HUNK = re.compile(r"(literal|delta) (\d{1,12})")
+_BINARY_MARKER = "GIT binary patch"
 
 
 @dataclass(frozen=True)
@@ -148,43 +107,38 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha1(secret.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def decode(content: bytes) -> str | None:
-    """Text of `content` for scanning, or None for binary content (a NUL byte).
+def decode(content: bytes) -> str:
+    """Text of `content` for scanning: any bytes, NUL included.
 
     Undecodable bytes become surrogates, so ``text.encode("utf-8", "surrogateescape")`` gives
     the original bytes back and redaction can rewrite a file without touching anything else.
     """
-    if b"\0" in content:
-        return None
     return content.decode("utf-8", "surrogateescape")
 
 
 def scan_bytes(content: bytes, *, display_path: str) -> list[SecretHit]:
-    """Every credential in a file's content; binary content (a NUL byte) has none."""
+    """Every credential in a file's content, binary content included."""
     return [located.hit for located in locate_in_bytes(content, display_path=display_path)]
 
 
 def scan_patch(patch: bytes, *, display_path: str) -> list[SecretHit]:
-    """Credentials on the added ('+') lines of a git patch; lines are lines of the patch file.
+    """Credentials in what a git patch ships; lines are lines of the patch file.
 
-    Removed and context lines are the baseline's business, and ``GIT binary patch`` data is
-    compressed bytes, so neither is scanned.
+    Context and removed lines are the baseline's business (the patch check proves they are the
+    baseline's); everything else is scanned, ``GIT binary patch`` data decoded.
     """
     return [located.hit for located in locate_in_patch(patch, display_path=display_path)]
 
 
 def locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]:
     """Like :func:`scan_bytes`, with the spans each credential occupies (for redaction)."""
-    text = decode(content)
-    if text is None:
-        return []
-    lines = text.split("\n")
+    lines = decode(content).split("\n")
     found = _locate(lines, scanned_as=display_path, display_path=display_path)
-    if display_path.endswith(".json"):
-        seen = {(located.hit.kind, span) for located in found for span in located.spans}
+    if display_path.endswith(JSON_SUFFIXES):
+        seen = [(located.hit.kind, span) for located in found for span in located.spans]
         decoded = [
             located
-            for located in _locate_in_json_strings(text, lines, display_path=display_path)
+            for located in _locate_in_json_strings(lines, display_path=display_path)
             if not any(
                 _overlaps(span, other)
                 for kind, other in seen
@@ -200,77 +154,83 @@ def _overlaps(a: Span, b: Span) -> bool:
     return a.line == b.line and a.start < b.end and b.start < a.end
 
 
-def _locate_in_json_strings(
-    text: str, lines: Sequence[str], *, display_path: str
-) -> list[LocatedSecret]:
-    """Credentials inside JSON strings that escaping hides from a scan of the raw text.
+def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[LocatedSecret]:
+    """Credentials inside JSON string literals that escaping hides from a scan of the raw text.
 
     A trace stores code and command output as JSON strings, where ``password = "x"`` reads
-    ``password = \\"x\\"`` and a file's lines become one line with ``\\n``. Such strings are
-    scanned again decoded, and each credential found is located in the raw text by its
-    escaped form (so redaction can replace it there).
+    ``password = \\"x\\"`` and a file's lines become one line with ``\\n``. Each literal
+    with an escape is decoded and scanned again, and each credential found is located in the
+    raw literal by its escaped form (so redaction can replace it there). Literals are found
+    line by line (a JSON string never spans lines), so a JSON Lines trace and a document nested
+    deeper than any parser allows are read alike, in one pass.
     """
-    try:
-        document = json.loads(text)
-    except ValueError:
-        return []
-    # only strings that escaping changed: the raw scan saw the others exactly as they are
-    decoded = [
-        string.split("\n") for string in _json_strings(document) if _ESCAPED_IN_JSON.search(string)
-    ]
-    with _detector():
-        raw = [list(_detect(string_lines, "string")) for string_lines in decoded]
+    literals: list[tuple[int, int, int]] = []  # (line index, start, end) in the raw text
+    string_lines: list[str] = []  # the decoded lines of all literals, scanned in one go
+    owners: list[int] = []  # the literal each decoded line comes from
+    for index, line in enumerate(lines):
+        if "\\" not in line:
+            continue
+        quotes = [token.start() for token in _JSON_TOKEN.finditer(line) if token.group() == '"']
+        for opening, closing in zip(quotes[0::2], quotes[1::2], strict=False):
+            literal = line[opening : closing + 1]
+            if "\\" not in literal:
+                continue
+            try:
+                string = json.loads(literal)
+            except ValueError:
+                continue
+            parts = string.split("\n")
+            owners += [len(literals)] * len(parts)
+            literals.append((index, opening, closing + 1))
+            string_lines += parts
     found: list[LocatedSecret] = []
-    for string_lines, string_raw in zip(decoded, raw, strict=True):
-        for located in _located(string_lines, string_raw, display_path):
-            spans = _raw_spans(lines, located.hit.secret)
-            line = spans[0].line + 1 if spans else 1
-            found.append(LocatedSecret(replace(located.hit, line=line), spans))
+    for located in _locate(string_lines, scanned_as="string", display_path=""):
+        first = located.spans[0].line if located.spans else located.hit.line - 1
+        index, start, end = literals[owners[first]]
+        spans = _raw_spans(lines[index], index, start, end, located.hit.secret)
+        found.append(LocatedSecret(replace(located.hit, file=display_path, line=index + 1), spans))
     return found
 
 
-def _json_strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _json_strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_strings(item)
-
-
-def _raw_spans(lines: Sequence[str], secret: str) -> tuple[Span, ...]:
-    """Every place `secret` occurs in JSON text, in either escaping json.dumps may produce."""
+def _raw_spans(line: str, index: int, start: int, end: int, secret: str) -> tuple[Span, ...]:
+    """Where `secret` occurs in a JSON literal, in either escaping json.dumps may produce."""
     forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
     spans = []
-    for index, line in enumerate(lines):
-        for form in forms:
-            start = line.find(form)
-            while start >= 0:
-                spans.append(Span(index, start, start + len(form)))
-                start = line.find(form, start + len(form))
-    return tuple(spans)
+    for form in forms:
+        position = line.find(form, start, end)
+        while position >= 0:
+            spans.append(Span(index, position, position + len(form)))
+            position = line.find(form, position + len(form), end)
+    return tuple(sorted(spans, key=lambda span: (span.line, span.start)))
 
 
 def _merge(*groups: Sequence[LocatedSecret]) -> list[LocatedSecret]:
-    """One entry per (line, kind, credential), in line order."""
-    merged: dict[tuple[int, str, str], LocatedSecret] = {}
+    """One entry per (line, kind, credential), in line order, with the spans of all of them."""
+    hits: dict[tuple[int, str, str], SecretHit] = {}
+    spans: dict[tuple[int, str, str], set[Span]] = {}
     for group in groups:
         for located in group:
-            merged.setdefault(_order(located), located)
-    return sorted(merged.values(), key=_order)
+            key = _order(located)
+            hits.setdefault(key, located.hit)
+            spans.setdefault(key, set()).update(located.spans)
+    return [
+        LocatedSecret(hits[key], tuple(sorted(spans[key], key=_span_order))) for key in sorted(hits)
+    ]
+
+
+def _span_order(span: Span) -> tuple[int, int, int]:
+    return span.line, span.start, span.end
 
 
 def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
-    """Like :func:`scan_patch`, with spans in the patch's lines (after the '+')."""
-    text = decode(patch)
-    if text is None:
-        return []
-    patch_lines = text.split("\n")
+    """Like :func:`scan_patch`, with spans in the patch's lines.
+
+    A credential inside a binary hunk has no spans: it cannot be replaced in the patch text.
+    """
+    patch_lines = decode(patch).split("\n")
     found: list[LocatedSecret] = []
-    for region in _patch_regions(patch, len(patch_lines), display_path):
+    regions, binaries = _patch_parts(patch, patch_lines, display_path)
+    for region in regions:
         payloads = [patch_lines[index][region.skip :] for index in region.indexes]
         for located in _locate(payloads, scanned_as=region.scanned_as, display_path=display_path):
             spans = tuple(
@@ -279,6 +239,11 @@ def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
             )
             line = region.indexes[located.hit.line - 1] + 1
             found.append(LocatedSecret(replace(located.hit, line=line), spans))
+    for index, scanned_as, data in binaries:
+        for located in _locate(
+            decode(data).split("\n"), scanned_as=scanned_as, display_path=display_path
+        ):
+            found.append(LocatedSecret(replace(located.hit, line=index + 1), ()))
     return _merge(found)
 
 
@@ -292,19 +257,24 @@ class _Region:
     skip: int
 
 
-def _patch_regions(patch: bytes, line_count: int, display_path: str) -> list[_Region]:
-    """What of a patch is scanned: every line except the baseline's (context and removed lines).
+def _patch_parts(
+    patch: bytes, lines: Sequence[str], display_path: str
+) -> tuple[list[_Region], list[tuple[int, str, bytes]]]:
+    """What of a patch is scanned: text regions, and (line, file name, bytes) of binary data.
 
     The patch is read by the git layer's parser (:func:`datumkit.git.patchparse.parse_patch`),
     so "added line" means what ``git apply`` adds. Added lines are scanned per file, under that
     file's name. Every other line (headers, text between file sections, a commit message, the
-    lines after a binary section) ships in the datum too, so it is scanned as well. A patch the
-    parser refuses still ships: then every line is scanned.
+    lines after a binary section) ships in the datum too, so it is scanned as well. Both hunks
+    of a binary patch are scanned decoded (the reverse one is never checked against anything).
+    A patch the parser refuses still ships: then every line is scanned, and each binary hunk
+    is decoded as far as it decodes.
     """
     try:
         parsed = parse_patch(patch)
     except PatchError:
-        return [_Region(display_path, list(range(line_count)), 0)]
+        everything = _Region(display_path, list(range(len(lines))), 0)
+        return [everything], list(_lenient_binary_hunks(lines, display_path))
     regions: list[_Region] = []
     claimed: set[int] = set()
     for parsed_file in parsed.files:
@@ -318,9 +288,62 @@ def _patch_regions(patch: bytes, line_count: int, display_path: str) -> list[_Re
                     added.append(index)
         if added:
             regions.append(_Region(parsed_file.path, added, 1))
-    rest = [index for index in range(line_count) if index not in claimed]
+    rest = [index for index in range(len(lines)) if index not in claimed]
     regions.append(_Region(display_path, rest, 0))
-    return regions
+    return regions, _binary_hunks(parsed, lines)
+
+
+def _binary_hunks(parsed: ParsedPatch, lines: Sequence[str]) -> list[tuple[int, str, bytes]]:
+    """(index of the ``GIT binary patch`` line, file name, data) of each binary hunk."""
+    markers = [index for index, line in enumerate(lines) if line == _BINARY_MARKER]
+    hunks = []
+    for parsed_file in parsed.files:
+        at = bisect.bisect_left(markers, parsed_file.patch_line - 1)
+        index = markers[at] if at < len(markers) else parsed_file.patch_line - 1
+        for hunk in (parsed_file.forward_binary, parsed_file.reverse_binary):
+            if hunk is not None and hunk.data:
+                hunks.append((index, parsed_file.path, hunk.data))
+    return hunks
+
+
+def _lenient_binary_hunks(
+    lines: Sequence[str], display_path: str
+) -> Iterator[tuple[int, str, bytes]]:
+    """Binary hunks of a patch git refuses, decoded up to the first bad line or byte."""
+    for index, line in enumerate(lines):
+        header = _BINARY_HUNK.fullmatch(line)
+        if header is None:
+            continue
+        data = bytearray()
+        for following in lines[index + 1 :]:
+            try:
+                data += decode_base85_line(following.encode("utf-8", "surrogateescape"))
+            except BinaryPatchError:
+                break
+        # never more than git would inflate for a datum (the declared size, capped)
+        content = inflate_prefix(bytes(data), min(int(header[2]), MAX_BINARY_BYTES))
+        if content:
+            yield index, display_path, content
+
+
+def inflate_prefix(data: bytes, limit: int) -> bytes:
+    """As much of a deflate stream as inflates cleanly, never more than `limit` bytes.
+
+    `limit` is the size the hunk declares: git stops there, and so does this (a 1 MB "zlib
+    bomb" that would inflate to gigabytes costs at most its declared size).
+    """
+    inflater = zlib.decompressobj()
+    out = bytearray()
+    for start in range(0, len(data), 4096):
+        if len(out) >= limit:
+            break
+        try:
+            out += inflater.decompress(data[start : start + 4096], limit - len(out))
+        except zlib.error:
+            break
+        if inflater.eof:
+            break
+    return bytes(out[:limit])
 
 
 def _locate(lines: list[str], *, scanned_as: str, display_path: str) -> list[LocatedSecret]:
@@ -328,131 +351,81 @@ def _locate(lines: list[str], *, scanned_as: str, display_path: str) -> list[Loc
 
     `scanned_as` is the name detect-secrets sees: its keyword rules depend on the extension.
     """
-    with _detector():
-        raw = list(_detect(lines, scanned_as))
-    return _located(lines, raw, display_path)
+    return _located(lines, detect(lines, scanned_as), display_path)
 
 
 def _located(
-    lines: Sequence[str], raw: Sequence[tuple[int, str, str]], display_path: str
+    lines: Sequence[str], raw: Sequence[RawFinding], display_path: str
 ) -> list[LocatedSecret]:
-    found: dict[tuple[int, str, str], LocatedSecret] = {}
-    for line_number, kind, value in raw:
-        for spans in _credentials(lines, line_number - 1, kind, value):
+    found: list[LocatedSecret] = []
+    for finding in raw:
+        for spans in _credentials(lines, finding):
             secret = "\n".join(lines[s.line][s.start : s.end] for s in spans)
-            hit = SecretHit(display_path, line_number, kind, hash_secret(secret), secret)
-            found.setdefault((line_number, kind, hit.hashed), LocatedSecret(hit, spans))
-    return sorted(found.values(), key=_order)
+            hit = SecretHit(
+                display_path, finding.index + 1, finding.kind, hash_secret(secret), secret
+            )
+            found.append(LocatedSecret(hit, spans))
+    return _without_fragments(_merge(found))
 
 
-@contextmanager
-def _detector() -> Iterator[None]:
-    """detect-secrets configured with our plugins and filters (its settings are global).
-
-    Re-entrant: configuring costs a millisecond or two (detect-secrets rebuilds its plugins and
-    clears its caches), so :func:`scanning` holds one configuration for a whole datum and the
-    scans of its files inside reuse it.
-    """
-    with _SETTINGS_LOCK:
-        if getattr(_configured, "depth", 0):
-            _configured.depth += 1
-            try:
-                yield
-            finally:
-                _configured.depth -= 1
-            return
-        with transient_settings(_settings()):
-            _configured.depth = 1
-            try:
-                yield
-            finally:
-                _configured.depth = 0
-
-
-def scanning() -> AbstractContextManager[None]:
-    """Hold detect-secrets' configuration across several scans (of one datum's files)."""
-    return _detector()
-
-
-def _detect(lines: Sequence[str], scanned_as: str) -> Iterator[tuple[int, str, str]]:
-    """(line number, kind, value) of every finding; call inside :func:`_detector`.
-
-    detect-secrets' own loop costs a fraction of a millisecond per line (its dependency
-    injection inspects every plugin and filter call), far too slow for a 5 MiB trace. So each
-    line first meets the plugins' own regexes (the keyword plugin's keyword list stands in for
-    its regexes, all of which contain it), and only a line one of them matches goes through
-    detect-secrets' full path, filters included, with the line before it as context (the
-    ``pragma: allowlist nextline secret`` form looks there). Every detection needs one of those
-    regexes to match and filters only drop findings, so this skips nothing the full path
-    would report.
-    """
-    patterns, other_plugins = _prefilter()
-    for index, line in enumerate(lines):
-        stripped = line.rstrip()
-        if not stripped:
-            continue
-        if not any(pattern.search(stripped) for pattern in patterns) and not any(
-            plugin.analyze_line(filename=scanned_as, line=stripped, line_number=index + 1)
-            for plugin in other_plugins
-        ):
-            continue
-        window = [(1, lines[index - 1] if index else ""), (2, line)]
-        for secret in _process_line_based_plugins(window, filename=scanned_as):
-            if secret.line_number == 2 and secret.secret_value:
-                yield index + 1, str(secret.type), str(secret.secret_value)
-
-
-def _prefilter() -> tuple[list[re.Pattern[str]], list[Any]]:
-    """Regexes one of which a line must match to hold a finding, and plugins without such."""
-    patterns: list[re.Pattern[str]] = []
-    others: list[Any] = []
-    for plugin in get_plugins():
-        if isinstance(plugin, KeywordDetector):
-            patterns.append(_KEYWORDS)
-        elif isinstance(plugin, RegexBasedDetector):
-            patterns.extend(plugin.denylist)
-        else:
-            others.append(plugin)
-    return patterns, others
-
-
-def _settings() -> dict[str, Any]:
-    return {
-        "plugins_used": [{"name": name} for name in PLUGINS],
-        "filters_used": [{"path": path} for path in FILTERS],
-    }
+def _without_fragments(found: list[LocatedSecret]) -> list[LocatedSecret]:
+    """Drop a one-span hit lying inside another one-span hit of its kind on its line: a window
+    of a long line cut that credential short, and the next window saw it whole."""
+    groups: dict[tuple[int, str], list[LocatedSecret]] = {}
+    for located in found:
+        if len(located.spans) == 1:
+            groups.setdefault((located.hit.line, located.hit.kind), []).append(located)
+    fragments: set[int] = set()
+    for group in groups.values():
+        reach = -1
+        for located in sorted(group, key=lambda item: (item.spans[0].start, -item.spans[0].end)):
+            if located.spans[0].end <= reach:
+                fragments.add(id(located))
+            reach = max(reach, located.spans[0].end)
+    return [located for located in found if id(located) not in fragments]
 
 
 def _order(located: LocatedSecret) -> tuple[int, str, str]:
     return located.hit.line, located.hit.kind, located.hit.hashed
 
 
-def _credentials(lines: Sequence[str], index: int, kind: str, value: str) -> list[tuple[Span, ...]]:
+def _credentials(lines: Sequence[str], finding: RawFinding) -> list[tuple[Span, ...]]:
     """The whole credentials behind a value detect-secrets reported (maybe as a fragment).
 
-    One credential per entry, each as its spans; a value that occurs several times on the line
-    is one credential with several spans, so redaction replaces every copy.
+    One credential per entry, each as its spans; a value that occurs several times where it was
+    found is one credential with several spans, so redaction replaces every copy. Only the part
+    of the line the value was found in is searched (so the work stays linear on long lines).
     """
+    index, start, end, kind, value = (
+        finding.index,
+        finding.start,
+        finding.end,
+        finding.kind,
+        finding.value,
+    )
     line = lines[index]
     if kind == PRIVATE_KEY:
-        blocks = [_private_key_spans(lines, index, begin) for begin in _PEM_BEGIN.finditer(line)]
+        blocks = [
+            _private_key_spans(lines, index, begin)
+            for begin in _PEM_BEGIN.finditer(line, start, end)
+        ]
         if blocks:
             return blocks
     whole = _WHOLE_TOKEN.get(kind)
     if whole is not None:
         tokens: list[tuple[Span, ...]] = [
             (Span(index, match.start(), match.end()),)
-            for match in whole.finditer(line)
+            for match in whole.finditer(line, start, end)
             if match.group().startswith(value)
         ]
         if tokens:
             return tokens
     # Every other plugin reports the whole value; so do the two above when our form misses.
     spans = []
-    start = line.find(value)
-    while start >= 0:
-        spans.append(Span(index, start, start + len(value)))
-        start = line.find(value, start + len(value))
+    position = line.find(value, start, end)
+    while position >= 0:
+        spans.append(Span(index, position, position + len(value)))
+        position = line.find(value, position + len(value), end)
     return [tuple(spans)] if spans else []
 
 
@@ -464,7 +437,7 @@ def _private_key_spans(lines: Sequence[str], index: int, begin: re.Match[str]) -
     without an END after base64 lines, the BEGIN marker is all there is.
     """
     line = lines[index]
-    end_here = _PEM_END.search(line, begin.end())
+    end_here = _PEM_END.search(line, begin.end(), begin.end() + _PEM_MAX_CHARS)
     if end_here and not _UNESCAPED_QUOTE.search(line, begin.end(), end_here.start()):
         return (Span(index, begin.start(), end_here.end()),)
     spans = [Span(index, begin.start(), begin.end())]

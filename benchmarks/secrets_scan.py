@@ -1,0 +1,125 @@
+"""Is the secret scan linear? Time it on 5 MiB inputs built to make a backtracking scan blow up.
+
+The goal (issue: "scanning is linear"): a 5 MiB keyword-dense trace scans in under 5 s. Each
+shape below is built to hit one way a regex-driven scanner goes super-linear: a realistic trace
+whose every message talks about passwords and keys (JSON-escaped, so it is scanned twice), one
+long line of keywords without separators (detect-secrets' keyword rules are cubic on it),
+assignments without closing quotes, comparisons, and text dense in a credential prefix
+(``sk-``, ``eyJ``). Each size is run at 1/4 and at full size: a linear scan takes about four
+times as long at full size, a quadratic one sixteen times.
+
+Rounds interleave the shapes (A B C ... A B C ...) so that a slow moment of the machine does not
+land on one shape; each line reports the median and the min-max of the rounds. Usage::
+
+    python benchmarks/secrets_scan.py [--mib 5] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tooling"))
+
+from datumkit.secrets.scan import scan_bytes, scan_patch
+
+GOAL_SECONDS = 5.0
+
+
+def trace(size: int) -> bytes:
+    """JSON Lines of an agent session about credentials: keywords everywhere, few real hits."""
+    lines = []
+    total = i = 0
+    while total < size:
+        message = {
+            "role": "assistant" if i % 2 else "tool",
+            "content": (
+                f'password = "hunter{i}"\nAPI_KEY: placeholder-{i}\nsecret_token = get_secret()\n'
+                f"the password and the secret key and the api_key and db_password {i} "
+                f'if "value{i}" == password: check(secret, passwd, pwd)\n'
+            ),
+        }
+        line = json.dumps(message) + "\n"
+        lines.append(line)
+        total += len(line)
+        i += 1
+    return "".join(lines).encode()[:size]
+
+
+def repeated(unit: str) -> Callable[[int], bytes]:
+    def build(size: int) -> bytes:
+        return (unit * (size // len(unit) + 1)).encode()[:size]
+
+    return build
+
+
+def patch_of(size: int) -> bytes:
+    """A patch adding one file whose lines are all keyword assignments."""
+    body = trace(size).decode().replace("\n", "\n+")
+    count = body.count("\n") + 1
+    head = "diff --git a/t.py b/t.py\nnew file mode 100644\n--- /dev/null\n+++ b/t.py\n"
+    return (head + f"@@ -0,0 +1,{count} @@\n+" + body + "\n").encode()
+
+
+SHAPES: dict[str, tuple[Callable[[int], bytes], str]] = {
+    "keyword-dense trace (JSONL)": (trace, "trace/session.jsonl"),
+    "one line of keywords": (repeated("secret_"), "notes.md"),
+    "unclosed assignments": (repeated('password="'), "notes.md"),
+    "comparisons": (repeated('"x" == password '), "notes.md"),
+    "sk- dense": (repeated("sk-"), "notes.md"),
+    "eyJ dense": (repeated("eyJ"), "notes.md"),
+    "escaped quotes": (repeated('"\\"'), "trace/x.json"),
+    "keyword-dense patch": (patch_of, "diff.patch"),
+}
+
+
+def scan(data: bytes, name: str) -> int:
+    if name.endswith(".patch"):
+        return len(scan_patch(data, display_path=name))
+    return len(scan_bytes(data, display_path=name))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mib", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    full = int(args.mib * 2**20)
+    inputs = {
+        (shape, size): build(size)
+        for shape, (build, _) in SHAPES.items()
+        for size in (full // 4, full)
+    }
+    times: dict[tuple[str, int], list[float]] = {key: [] for key in inputs}
+    hits: dict[tuple[str, int], int] = {}
+    for _ in range(args.rounds):
+        for (shape, size), data in inputs.items():
+            started = time.perf_counter()
+            hits[(shape, size)] = scan(data, SHAPES[shape][1])
+            times[(shape, size)].append(time.perf_counter() - started)
+    worst = 0.0
+    print(f"{'shape':30} {'size':>9} {'median s':>9} {'min-max s':>15} {'x from 1/4':>10} hits")
+    for shape in SHAPES:
+        small = statistics.median(times[(shape, full // 4)])
+        for size in (full // 4, full):
+            samples = times[(shape, size)]
+            median = statistics.median(samples)
+            growth = f"{median / small:10.1f}" if size == full and small else " " * 10
+            span = f"{min(samples):.2f}-{max(samples):.2f}"
+            print(
+                f"{shape:30} {size / 2**20:7.2f}Mi {median:9.2f} {span:>15} {growth} "
+                f"{hits[(shape, size)]}"
+            )
+            if size == full:
+                worst = max(worst, median)
+    verdict = "meets" if worst < GOAL_SECONDS else "MISSES"
+    print(f"slowest full-size shape: {worst:.2f} s ({verdict} the {GOAL_SECONDS:.0f} s goal)")
+
+
+if __name__ == "__main__":
+    main()

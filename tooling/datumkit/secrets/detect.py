@@ -1,0 +1,448 @@
+"""detect-secrets' plugins and filters run over lines of text, in time linear in the text.
+
+Which route into detect-secrets, and why. Its public scanning entry points are ``scan_file``
+(a file on disk, read through "transformers" that skip undecodable files), ``scan_diff`` (a
+second patch parser, unidiff) and ``scan_line`` (one line under the fixed name
+``adhoc-string-scan``, so no file-type rules and no previous line for
+``pragma: allowlist nextline secret``). All three go through its dependency-injection loop,
+which costs about a millisecond per line: 100 KB of ``password = "..."`` lines took 8 s, so a
+5 MiB trace would take minutes. The route chosen is its *plugin API*: each plugin's public
+``analyze_string`` (what a ``RegexBasedDetector`` subclass documents) and the public filter
+functions of ``detect_secrets.filters`` called with the arguments they declare. Nothing private
+of detect-secrets is imported; its settings are never touched, so verification (a network call
+per candidate) can never switch on and scans need no global lock.
+
+Linear time. Several of detect-secrets' regexes backtrack: its keyword rules are cubic in the
+length of a line dense in keywords (4 KiB of ``secret_secret_...`` took 11 s), and the
+patterns with an unbounded repetition after a prefix (``sk-...``, ``eyJ...``) are quadratic on
+text dense in that prefix. So:
+
+- a line longer than :data:`WINDOW` characters is read by the regex plugins in overlapping
+  windows (each credential up to :data:`OVERLAP` characters long lies whole in one of them);
+- the keyword rules are tried only where a keyword starts, each anchored there and reading at
+  most :data:`KEYWORD_REACH` characters (the comparison rule ``"value" == password``, which
+  starts at the quote, is anchored at the quote before each ``==``/``!=``);
+- line filters (the allowlist pragma, the look of the line) read the line, or on a long line
+  the window a credential was found in and :data:`OVERLAP` characters either side.
+
+On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
+difference is that a keyword rule reports every match on a line, not only the first.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from detect_secrets.filters.allowlist import is_line_allowlisted
+from detect_secrets.filters.heuristic import (
+    is_likely_id_string,
+    is_not_alphanumeric_string,
+    is_potential_uuid,
+    is_prefixed_with_dollar_sign,
+    is_sequential_string,
+    is_templated_secret,
+)
+from detect_secrets.plugins.artifactory import ArtifactoryDetector
+from detect_secrets.plugins.aws import AWSKeyDetector
+from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+from detect_secrets.plugins.base import BasePlugin
+from detect_secrets.plugins.basic_auth import BasicAuthDetector
+from detect_secrets.plugins.cloudant import CloudantDetector
+from detect_secrets.plugins.discord import DiscordBotTokenDetector
+from detect_secrets.plugins.github_token import GitHubTokenDetector
+from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
+from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
+from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
+from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import (
+    DENYLIST,
+    FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_COLON_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_COLON_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
+    FOLLOWED_BY_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
+    PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
+    QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+    REGEX_BY_FILETYPE,
+    KeywordDetector,
+)
+from detect_secrets.plugins.mailchimp import MailchimpDetector
+from detect_secrets.plugins.npm import NpmDetector
+from detect_secrets.plugins.private_key import PrivateKeyDetector
+from detect_secrets.plugins.pypi_token import PypiTokenDetector
+from detect_secrets.plugins.sendgrid import SendGridDetector
+from detect_secrets.plugins.slack import SlackDetector
+from detect_secrets.plugins.softlayer import SoftlayerDetector
+from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+from detect_secrets.plugins.stripe import StripeDetector
+from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
+from detect_secrets.plugins.twilio import TwilioKeyDetector
+from detect_secrets.util.code_snippet import get_code_snippet
+from detect_secrets.util.filetype import determine_file_type
+
+from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS
+
+#: detect-secrets' pattern plugins that run, then ours. Off: the two entropy detectors and the
+#: public-IP detector (a datum is full of git SHAs, ids and hashes, which they report by the
+#: hundred), and detect-secrets' OpenAI plugin (ours covers its pattern and the newer keys).
+REGEX_PLUGINS: tuple[type[BasePlugin], ...] = (
+    AWSKeyDetector,
+    ArtifactoryDetector,
+    AzureStorageKeyDetector,
+    BasicAuthDetector,
+    CloudantDetector,
+    DiscordBotTokenDetector,
+    GitHubTokenDetector,
+    GitLabTokenDetector,
+    IbmCloudIamDetector,
+    IbmCosHmacDetector,
+    JwtTokenDetector,
+    MailchimpDetector,
+    NpmDetector,
+    PrivateKeyDetector,
+    PypiTokenDetector,
+    SendGridDetector,
+    SlackDetector,
+    SoftlayerDetector,
+    SquareOAuthDetector,
+    StripeDetector,
+    TelegramBotTokenDetector,
+    TwilioKeyDetector,
+    *AI_PROVIDER_PLUGINS,
+)
+KEYWORD_KIND = str(KeywordDetector.secret_type)
+
+#: characters of a line one regex plugin reads at once, and how much consecutive windows share
+WINDOW = 1024
+OVERLAP = 256
+#: characters after a keyword (or before a comparison) the keyword rules read
+KEYWORD_REACH = 256
+
+#: where a keyword starts, in lower-cased text
+_KEYWORD_AT = re.compile("|".join(DENYLIST))
+_KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
+_COMPARISON = re.compile(r"[!=]{2,3}")
+_WORD = re.compile(r"\w*")
+_QUOTES = "'\"`"
+
+_PLUGINS = tuple(plugin() for plugin in REGEX_PLUGINS)
+
+
+#: for each pattern plugin, a simple regex (no unbounded repetition, case ignored) that matches
+#: somewhere on every line the plugin's patterns match: the whole text is searched once per
+#: plugin, and only the lines found are shown to it. Running 32 plugins' regexes on every line
+#: of a 5 MiB trace costs a minute; this costs a fraction of a second.
+PREFILTERS: dict[type[BasePlugin], str] = {
+    AWSKeyDetector: r"a3t|abia|acca|akia|asia|aws",
+    ArtifactoryDetector: r"akc|ap[0-9a-f]",
+    AzureStorageKeyDetector: r"accountkey=",
+    BasicAuthDetector: r"://",
+    CloudantDetector: r"cl[_-]?(?:api)?(?:key|pw|pass|token)|cloudant\.com",
+    DiscordBotTokenDetector: r"[mno][a-z0-9_-]{23,25}\.",
+    GitHubTokenDetector: r"gh[pousr]_",
+    GitLabTokenDetector: r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|gr1348941",
+    IbmCloudIamDetector: r"key|pwd|pass|token",
+    IbmCosHmacDetector: r"secret",
+    JwtTokenDetector: r"eyj",
+    MailchimpDetector: r"-us[0-9]",
+    NpmDetector: r"_authtoken=",
+    PrivateKeyDetector: r"begin |putty-user-key-file-2",
+    PypiTokenDetector: r"pypi-",
+    SendGridDetector: r"sg\.",
+    SlackDetector: r"xox|hooks\.slack\.com",
+    SoftlayerDetector: r"sl[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer",
+    SquareOAuthDetector: r"sq0csp-",
+    StripeDetector: r"k_live_",
+    TelegramBotTokenDetector: r"[0-9]{8}:",
+    TwilioKeyDetector: r"(?:ac|sk)[a-z0-9]{32}",
+    **{plugin: "|".join(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
+}
+#: (plugin, prefilter) for lower-cased text, the keyword plugin last
+_PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = (
+    *((plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS),
+    (KeywordDetector(), re.compile("|".join(DENYLIST))),
+)
+_PREFILTERED_IGNORING_CASE = tuple(
+    (plugin, re.compile(pattern.pattern, re.IGNORECASE)) for plugin, pattern in _PREFILTERED
+)
+
+
+#: what every keyword rule needs after the keyword's run of word characters: an assignment or
+#: comparison sign, a bracket or a call (after at most two closing quotes/brackets and spaces),
+#: or a quote within 50 non-space characters and some spaces (``private_key "x";``)
+#: what every keyword rule needs after the keyword's run of word characters: a sign, bracket or
+#: call (after at most two closing quotes/brackets and spaces), or a quote after at most 50
+#: non-space characters and some spaces (``private_key "x";``)
+_SIGN_AHEAD = re.compile(r"""[\]'"]{0,2}\s{0,256}([:=!(\[.@])""")
+_QUOTE_AHEAD = re.compile(r"""[^\s]{0,50}?\s{0,256}['"`]""")
+#: which of those each rule needs ("q": the quote); a rule not listed here is always tried
+_RULE_NEEDS: dict[re.Pattern[str], str] = {
+    FOLLOWED_BY_COLON_EQUAL_SIGNS_REGEX: ":",
+    FOLLOWED_BY_COLON_REGEX: ":",
+    FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX: ":",
+    FOLLOWED_BY_EQUAL_SIGNS_REGEX: "=!",
+    FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX: "=!",
+    FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX: "=![",
+    FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX: "=",
+    FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX: "q",
+}
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A value a plugin reported: 0-based line, the part of the line it was read from."""
+
+    index: int
+    start: int
+    end: int
+    kind: str
+    value: str
+
+
+def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
+    """Every value detect-secrets' plugins report in `lines`, after its filters.
+
+    `scanned_as` is the file name the keyword rules and the allowlist pragma look at (their
+    rules depend on the extension).
+    """
+    keyword_rules = _keyword_rules(scanned_as)
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
+    # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
+    lowered = text.lower()
+    filters = _PREFILTERED if len(lowered) == len(text) else _PREFILTERED_IGNORING_CASE
+    if filters is _PREFILTERED_IGNORING_CASE:
+        lowered = text
+    plugins_of: dict[int, list[BasePlugin]] = {}
+    for plugin, prefilter in filters[:-1]:
+        for index in _lines_matching(prefilter, lowered, starts):
+            plugins_of.setdefault(index, []).append(plugin)
+    with_keyword = set(_lines_matching(filters[-1][1], lowered, starts))
+    found: list[RawFinding] = []
+    for index in sorted(with_keyword.union(plugins_of)):
+        line = lines[index].rstrip()
+        if not line:
+            continue
+        candidates = list(_regex_values(line, plugins_of.get(index, ())))
+        if index in with_keyword:
+            candidates += _keyword_values(line, keyword_rules)
+        if not candidates:
+            continue
+        previous = lines[index - 1][-WINDOW:] if index else ""
+        verdicts: dict[tuple[int, str, str], bool] = {}
+        line_verdicts: dict[tuple[int, bool], bool] = {}
+        for plugin, value, start, _ in candidates:
+            kind = str(plugin.secret_type)
+            area = _area(len(line), start)
+            key = (area[0], kind, value)
+            if key in verdicts:
+                continue
+            window = line[area[0] : area[1]]
+            line_key = (area[0], plugin is _KEYWORD)
+            if line_key not in line_verdicts:
+                line_verdicts[line_key] = _line_filtered(
+                    plugin is _KEYWORD, window, previous, scanned_as
+                )
+            verdicts[key] = line_verdicts[line_key] or _value_filtered(plugin, value, window)
+            if not verdicts[key]:
+                found.append(RawFinding(index, area[0], area[1], kind, value))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _keyword_rules(scanned_as: str) -> dict[re.Pattern[str], int]:
+    rules: dict[re.Pattern[str], int] = REGEX_BY_FILETYPE.get(
+        determine_file_type(scanned_as), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
+    )
+    return rules
+
+
+def _lines_matching(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> Iterator[int]:
+    """Indexes of the lines of `text` (starting at `starts`) where `pattern` matches."""
+    position = 0
+    while True:
+        match = pattern.search(text, position)
+        if match is None:
+            return
+        index = bisect.bisect_right(starts, match.start()) - 1
+        yield index
+        if index + 1 >= len(starts):
+            return
+        position = starts[index + 1]
+
+
+def _area(length: int, start: int) -> tuple[int, int]:
+    """The part of a line that filters read and spans are searched in, for a value found at
+    `start`: the whole line, or on a long line its window and :data:`OVERLAP` either side."""
+    if length <= WINDOW:
+        return 0, length
+    stride = WINDOW - OVERLAP
+    first = start // stride * stride
+    return max(0, first - OVERLAP), min(length, first + WINDOW + OVERLAP)
+
+
+def _windows(length: int) -> Iterator[tuple[int, int]]:
+    if length <= WINDOW:
+        yield 0, length
+        return
+    start = 0
+    while True:
+        yield start, min(start + WINDOW, length)
+        if start + WINDOW >= length:
+            return
+        start += WINDOW - OVERLAP
+
+
+def _regex_values(
+    line: str, plugins: Sequence[BasePlugin]
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    for start, end in _windows(len(line)):
+        window = line[start:end]
+        for plugin in plugins:
+            for value in set(plugin.analyze_string(window)):
+                if value:
+                    yield plugin, value, start, end
+
+
+def _keyword_values(
+    line: str, rules: dict[re.Pattern[str], int]
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """What the keyword plugin's rules for this file type match, each anchored at a keyword."""
+    lowered = line.lower()
+    keywords = _KEYWORD_AT if len(lowered) == len(line) else _KEYWORD_AT_IGNORING_CASE
+    # Leftmost keywords, not overlapping: only the first keyword of a run of word characters
+    # is tried (see below), and a keyword never leaves its run.
+    # Every rule but the comparison starts with keyword + \w*: from a later keyword of the same
+    # run of word characters it can end only where it could from the first, so one try per run
+    # says all. A run not followed by what every rule needs is not tried at all.
+    starts: list[tuple[int, int, str]] = []
+    run_end = 0
+    # the one rule that needs the quote check also needs a ';' after the value
+    semicolon = ";" in line
+    for keyword in keywords.finditer(lowered):
+        if keyword.start() < run_end:
+            continue
+        run_end = _WORD.match(line, keyword.start()).end()  # type: ignore[union-attr]
+        sign = _SIGN_AHEAD.match(line, run_end)
+        quote = semicolon and _QUOTE_AHEAD.match(line, run_end)
+        ahead = (sign.group(1) if sign else "") + ("q" if quote else "")
+        if ahead:
+            starts.append((keyword.start(), run_end, ahead))
+    comparison = "=" in line or "!!" in line
+    if not starts and not comparison:
+        return
+    compared = rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX)
+    if compared is not None and comparison:
+        yield from _compared_values(
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, compared
+        )
+    free: dict[re.Pattern[str], int] = {}
+    for position, word_end, seen in starts:
+        for rule, group in _rules_needing(rules, seen):
+            if position < free.get(rule, 0):
+                continue
+            match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
+            if match and match.group(group):
+                free[rule] = match.end()
+                yield _KEYWORD, match.group(group), position, match.end()
+
+
+_RULES_NEEDING: dict[tuple[int, str], list[tuple[re.Pattern[str], int]]] = {}
+
+
+def _rules_needing(
+    rules: dict[re.Pattern[str], int], seen: str
+) -> list[tuple[re.Pattern[str], int]]:
+    """The rules (but the comparison) that what follows a keyword's run can satisfy, memoized."""
+    key = (id(rules), seen)
+    if key not in _RULES_NEEDING:
+        _RULES_NEEDING[key] = [
+            (rule, group)
+            for rule, group in rules.items()
+            if rule is not PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX
+            and (rule not in _RULE_NEEDS or any(c in _RULE_NEEDS[rule] for c in seen))
+        ]
+    return _RULES_NEEDING[key]
+
+
+def _compared_values(
+    line: str, rule: re.Pattern[str], group: int
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """``"value" == password``: the rule starts at the quote before each comparison sign."""
+    for sign in _COMPARISON.finditer(line):
+        closing = sign.start() - 1
+        while closing >= 0 and line[closing] in " \t":
+            closing -= 1
+        if closing <= 0 or line[closing] not in _QUOTES:
+            continue
+        opening = line.rfind(line[closing], max(0, closing - KEYWORD_REACH), closing)
+        if opening < 0:
+            continue
+        end = min(len(line), sign.end() + KEYWORD_REACH)
+        match = rule.match(line, opening, end)
+        if match and match.group(group):
+            yield _KEYWORD, match.group(group), opening, match.end()
+
+
+def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> bool:
+    """detect-secrets' line filters: the allowlist pragma, and (for the keyword plugin only)
+    the look of an indirect reference.
+
+    ``is_indirect_reference`` (``password = get_password()``) is a keyword rule: applied to every
+    plugin, as detect-secrets does, it would let ``key = f("AKIA...")`` through.
+    """
+    # every allowlist pragma contains the word; most lines do not
+    if "pragma" in window or "pragma" in previous:
+        context = get_code_snippet([previous, window], 2)
+        if is_line_allowlisted(filename, window, context):
+            return True
+    return keyword and _is_indirect_reference(window)
+
+
+#: detect-secrets' indirect-reference regex without its leading ``([^\v=!:]*)\s*``: that part
+#: may match nothing, so a line matches this where it matches the original; the original is
+#: quadratic in the length of a line (each start runs on to the next sign and back)
+_INDIRECT = re.compile(r"(?::=?|[!=]{1,3})\s*[\w.-]+[\[\(][^\v]*[\]\)]")
+
+
+def _is_indirect_reference(line: str) -> bool:
+    """``is_indirect_reference`` of detect-secrets, in linear time (same limit, same answers)."""
+    return len(line) <= 1000 and _INDIRECT.search(line) is not None
+
+
+def _value_filtered(plugin: BasePlugin, value: str, window: str) -> bool:
+    """detect-secrets' filters on a value (sequences, UUIDs, ids, templates, ``$VAR``...)."""
+    return (
+        is_sequential_string(value)
+        or is_potential_uuid(value)
+        or is_likely_id_string(value, window, plugin)
+        or is_templated_secret(value)
+        or is_prefixed_with_dollar_sign(value)
+        or is_not_alphanumeric_string(value)
+    )
+
+
+#: the filters :func:`_line_filtered` and :func:`_value_filtered` apply (detect-secrets' names)
+FILTERS = (
+    "detect_secrets.filters.allowlist.is_line_allowlisted",
+    "detect_secrets.filters.heuristic.is_indirect_reference",
+    "detect_secrets.filters.heuristic.is_sequential_string",
+    "detect_secrets.filters.heuristic.is_potential_uuid",
+    "detect_secrets.filters.heuristic.is_likely_id_string",
+    "detect_secrets.filters.heuristic.is_templated_secret",
+    "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
+    "detect_secrets.filters.heuristic.is_not_alphanumeric_string",
+)
+
+_KEYWORD: Any = KeywordDetector()
