@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from datumkit.checks import CHECKS
-from datumkit.checks.cache import CheckCache, datum_fingerprints
+from datumkit.checks.cache import CheckCache
+from datumkit.checks.fingerprint import datum_fingerprints
 from datumkit.cli.commands.check import run_checks
 from datumkit.model.applied import clear_mirror_cache
 from datumkit.model.project import Project

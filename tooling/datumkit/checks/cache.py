@@ -23,12 +23,8 @@ what someone fixing it wants, and the cache can never turn a failure into a pass
 Only the checks in :data:`CONTENT_ONLY_CHECKS` are cached; any other check in ``CHECKS`` runs
 every time, next to the cached result (see :func:`split_checks`).
 
-Datum files are fingerprinted without reading them when git already knows them: ``git ls-files
--s`` gives the blob id of every tracked file and ``git diff-files`` (git's own stat check, racy
-timestamps included) names the files that differ from those blobs; only those, and untracked
-files, are read and hashed here (with each tracked file's nanosecond ctime: git's own stat
-check works in whole seconds). Outside a git repository, or with ``core.fileMode`` off (git
-would not see an executable bit change), every file is read.
+How the datum's files, the tool and the project are fingerprinted is
+:mod:`datumkit.checks.fingerprint`'s job.
 
 Entries live outside the working tree: in ``<git dir>/datumkit/check-cache/`` when the project
 is in a git repository, else in the user cache directory. They are one JSON file per project
@@ -43,21 +39,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
-import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from datumkit import __version__
 from datumkit.checks import CHECKS, DatumReport
 from datumkit.checks.findings import Finding
+from datumkit.checks.fingerprint import (
+    datum_fingerprints,
+    git_output,
+    outside_files,
+    project_fingerprint,
+)
 from datumkit.checks.runner import OnReport, check_many
 from datumkit.fsio import write_atomic
-from datumkit.model.datumdir import DATUMS_DIR
 from datumkit.model.project import Project
 
 #: bump when the entry layout or what goes into a key changes
@@ -66,41 +62,9 @@ CACHE_FORMAT = 2
 #: project's settings and the baseline commit). A check not listed here (a new one, or one that
 #: reads something else) is run on every datum every time, cache or not.
 CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets"})
+
+
 #: distributions whose version changes what a check reports
-_LIBRARIES = ("pydantic", "pygit2", "detect-secrets", "ruamel.yaml", "dulwich")
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent
-_DATUMS = DATUMS_DIR.encode()
-
-
-def tool_fingerprint() -> str:
-    """Hash of every file of the datumkit package and of the libraries' versions."""
-    digest = hashlib.sha256(f"datumkit {__version__} cache {CACHE_FORMAT}\n".encode())
-    for path in sorted(_PACKAGE_DIR.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    for library in _LIBRARIES:
-        try:
-            version = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            version = "-"
-        digest.update(f"{library}=={version}\n".encode())
-    return digest.hexdigest()
-
-
-def project_fingerprint(project: Project, only: Sequence[str] | None) -> str:
-    """Hash of what outside the datum directory shapes its result, for this selection."""
-    digest = hashlib.sha256(tool_fingerprint().encode())
-    digest.update(str(project.root.resolve()).encode() + b"\0")
-    digest.update(str(project.cache_dir or "").encode() + b"\0")
-    digest.update(os.environ.get("DATUMKIT_CACHE", "").encode() + b"\0")
-    digest.update(",".join(sorted(only)).encode() if only is not None else b"*all*")
-    pyproject = project.root / "pyproject.toml"
-    digest.update(pyproject.read_bytes() if pyproject.is_file() else b"\0no pyproject\0")
-    return digest.hexdigest()
-
-
 def split_checks(only: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The selected checks (of ``CHECKS``) split into (cacheable, always run)."""
     selected = [c for c in CHECKS if only is None or c in only]
@@ -108,189 +72,12 @@ def split_checks(only: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str
     return cached, tuple(c for c in selected if c not in CONTENT_ONLY_CHECKS)
 
 
-# --------------------------------------------------------------------------- datum fingerprints
-
-
-def _git(root: Path, *args: str) -> bytes | None:
-    """Output of a read-only git command in ``root``, or ``None`` when git cannot answer."""
-    return _git_all(root, [list(args)])[0]
-
-
-def _git_all(root: Path, commands: Sequence[Sequence[str]]) -> list[bytes | None]:
-    """Several read-only git commands run side by side (each waits mostly on the disk)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
-    processes: list[subprocess.Popen[bytes] | None] = []
-    for args in commands:
-        try:
-            processes.append(
-                subprocess.Popen(
-                    ["git", "-C", str(root), *args],
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=env,
-                )
-            )
-        except OSError:
-            processes.append(None)
-    outputs: list[bytes | None] = []
-    for process in processes:
-        if process is None:
-            outputs.append(None)
-            continue
-        out, _ = process.communicate()
-        outputs.append(out if process.returncode == 0 else None)
-    return outputs
-
-
-@dataclass
-class _GitListing:
-    """What git knows about ``datums/``: blob ids of clean files, names of the others."""
-
-    known: dict[str, list[bytes]] = field(default_factory=dict)  # name -> "path mode oid" lines
-    unknown: dict[str, list[str]] = field(default_factory=dict)  # name -> paths to hash
-
-
-def _datum_of(path: str) -> str | None:
-    parts = path.split("/", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == DATUMS_DIR else None
-
-
-def _git_listing(root: Path) -> _GitListing | None:
-    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
-    file_mode, staged, changed, untracked = _git_all(
-        root,
-        [
-            ["config", "--bool", "core.fileMode"],
-            ["ls-files", "-s", "-z", "--", DATUMS_DIR],
-            ["diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR],
-            ["ls-files", "-o", "-z", "--", DATUMS_DIR],
-        ],
-    )
-    if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
-        return None
-    listing = _GitListing()
-    dirty = set(changed.split(b"\0"))
-    for record in staged.split(b"\0"):
-        # "<mode> <id> <stage>\tdatums/<name>/<rest>"; ls-files is sorted, so one datum's
-        # records are consecutive, but nothing here depends on that.
-        tab = record.find(b"\t")
-        parts = record[tab + 1 :].split(b"/", 2)
-        if tab < 0 or len(parts) != 3 or parts[0] != _DATUMS:
-            continue
-        name = parts[1].decode("utf-8", "surrogateescape")
-        raw_path = record[tab + 1 :]
-        if raw_path in dirty or record[tab - 2 : tab] != b" 0":  # changed, or a conflict stage
-            listing.unknown.setdefault(name, []).append(raw_path.decode("utf-8", "surrogateescape"))
-        else:
-            listing.known.setdefault(name, []).append(record)
-    for raw_path in untracked.split(b"\0"):
-        path = raw_path.decode("utf-8", "surrogateescape")
-        owner = _datum_of(path)
-        if owner is not None:
-            listing.unknown.setdefault(owner, []).append(path)
-    return listing
-
-
-def _hash_file(root: Path, path: str) -> bytes:
-    """``path kind data-hash`` for a file git does not vouch for (or ``missing``)."""
-    full = root / path
-    try:
-        info = full.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            data, kind = os.readlink(full).encode("utf-8", "surrogateescape"), b"link"
-        elif stat.S_ISREG(info.st_mode):
-            data = full.read_bytes()
-            kind = b"exec" if info.st_mode & 0o100 else b"file"
-        else:
-            data, kind = b"", b"other"
-    except FileNotFoundError:
-        data, kind = b"", b"missing"
-    return (
-        path.encode("utf-8", "surrogateescape")
-        + b" "
-        + kind
-        + b" "
-        + hashlib.sha256(data).hexdigest().encode()
-    )
-
-
-def _walk_datum(root: Path, name: str) -> list[str]:
-    """Every file path under datums/<name>/, relative to the root (no git at hand)."""
-    found = []
-    base = root / DATUMS_DIR / name
-    for directory, subdirs, files in os.walk(base):
-        subdirs.sort()
-        for file in files:
-            found.append((Path(directory) / file).relative_to(root).as_posix())
-        for subdir in subdirs:  # a symlink to a directory is a file for git and for us
-            if (Path(directory) / subdir).is_symlink():
-                found.append((Path(directory) / subdir).relative_to(root).as_posix())
-    return found
-
-
-def _with_stat(root: Path, record: bytes) -> bytes:
-    """A tracked file's index record plus its inode change time, in nanoseconds.
-
-    git compares ctime in whole seconds (and trusts size + mtime), so a same-size rewrite with
-    its mtime put back, within the second, passes `git diff-files` as unchanged. Every write
-    moves the nanosecond ctime, so a file touched since the entry was stored changes the key
-    (a miss, never a stale pass); an untouched file keeps it.
-    """
-    path = record[record.find(b"\t") + 1 :].decode("utf-8", "surrogateescape")
-    try:
-        ctime = (root / path).lstat().st_ctime_ns
-    except FileNotFoundError:
-        ctime = -1
-    return record + b" " + str(ctime).encode()
-
-
-def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
-    """A hash of each datum directory's files (paths, kinds, contents)."""
-    listing = _git_listing(root)
-    prints = {}
-    for name in names:
-        if listing is None:
-            records = [_hash_file(root, path) for path in _walk_datum(root, name)]
-        else:
-            records = [_with_stat(root, record) for record in listing.known.get(name, [])]
-            records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
-        digest = hashlib.sha256()
-        for record in sorted(records):
-            digest.update(record + b"\0")
-        prints[name] = digest.hexdigest()
-    return prints
-
-
-def _outside_files(root: Path) -> Callable[[str], str]:
-    """What a datum's checks read outside its directory: the research-bench eval config
-    template and the datum's generated config (the `generated` check compares it), hashed."""
-    from datumkit.errors import DatumError
-    from datumkit.generate.evalconfig import load_settings
-
-    try:
-        settings = load_settings(root)
-    except DatumError as error:  # a broken setting is every datum's finding: never cached
-        problem = f"settings error {error}"
-        return lambda name: problem
-    if settings is None:
-        return lambda name: ""
-    template = _content_hash(root / settings.template)
-    return lambda name: f"{template} {_content_hash(root / settings.output(name))}"
-
-
-def _content_hash(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
-
-
 # --------------------------------------------------------------------------- the cache
 
 
 def cache_directory(project: Project) -> Path:
     """``<git common dir>/datumkit/check-cache``, else a per-project user cache directory."""
-    common = _git(project.root, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    common = git_output(project.root, "rev-parse", "--path-format=absolute", "--git-common-dir")
     if common is not None and common.strip():
         return Path(common.strip().decode("utf-8", "surrogateescape")) / "datumkit" / "check-cache"
     import platformdirs
@@ -328,7 +115,7 @@ class CheckCache:
     def keys(self, names: Iterable[str]) -> dict[str, str]:
         """Each datum's entry key: this cache's fingerprint plus the datum's files."""
         prints = datum_fingerprints(self.project.root, names)
-        outside = _outside_files(self.project.root)
+        outside = outside_files(self.project.root)
         return {
             name: hashlib.sha256(
                 f"{self.fingerprint}\0{value}\0{outside(name)}".encode()
