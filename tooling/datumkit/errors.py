@@ -23,12 +23,16 @@ class DatumError(Exception):
         file: str | None = None,
         location: str | None = None,
         hint: str | None = None,
+        fetch_fixes: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.location = location
-        self.hint = hint
+        #: set when `datum fetch` fixes the problem: what follows the command in the hint
+        #: ("to create it, ..."); the layer that knows which datum names it (:func:`for_datum`)
+        self.fetch_fixes = fetch_fixes
+        self.hint = hint if fetch_fixes is None else _fetch_hint(None, fetch_fixes)
 
     @property
     def detail(self) -> str:
@@ -65,3 +69,25 @@ class OperationFailed(DatumError):
     """The environment failed us (network, disk, git): exit code 3, retrying may help."""
 
     exit_code = 3
+
+
+def _fetch_hint(datum: str | None, then: str) -> str:
+    command = f"datum fetch {datum}" if datum else "datum fetch NAME"
+    subject = "" if datum else " (NAME: a datum of this upstream)"
+    return f"run `{command}`{subject} {then}".rstrip()
+
+
+def for_datum(error: DatumError, datum: str) -> DatumError:
+    """Name the datum in a hint that asks for `datum fetch`: the error carries the rest as data
+    (``fetch_fixes``), so no layer patches another's wording."""
+    if error.fetch_fixes is not None:
+        error.hint = _fetch_hint(datum, error.fetch_fixes)
+    return error
+
+
+def detail_for_datum(error: DatumError, datum: str) -> str:
+    """:attr:`DatumError.detail` with the datum named in a `datum fetch` hint, leaving `error`
+    as it is (review keeps one error per mirror for every datum that reads it)."""
+    if error.fetch_fixes is None:
+        return error.detail
+    return f"{error.message} ({_fetch_hint(datum, error.fetch_fixes)})"

@@ -80,7 +80,7 @@ def _read(
     except (KeyError, ValueError, pygit2.GitError):
         raise OperationFailed(
             f"object {oid} ({what}) is missing from the mirror",
-            hint="run `datum fetch <name>` to complete the mirror",
+            fetch_fixes="to complete the mirror",
         ) from None
 
 

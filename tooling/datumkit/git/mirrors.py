@@ -57,7 +57,6 @@ __all__ = [
 #: Environment variable that moves the mirror cache (CI caches, read-only home directories).
 CACHE_ENV = "DATUMKIT_CACHE"
 
-_FETCH_HINT = "run `datum fetch <name>`"
 _CONFIGURE_HINT = "or map the URL to a local mirror in [tool.datumkit.mirrors] of pyproject.toml"
 _HEX = re.compile(r"[0-9a-f]{4,64}")
 
@@ -211,7 +210,7 @@ def open_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
         )
     raise MirrorMissing(
         f"no local mirror of {display} at {path}",
-        hint=f"{_FETCH_HINT} to create it, {_CONFIGURE_HINT}",
+        fetch_fixes=f"to create it, {_CONFIGURE_HINT}",
     )
 
 
@@ -232,7 +231,7 @@ def resolve_commit(repo: pygit2.Repository, sha: str, git_url: str) -> pygit2.Co
     if obj is None:
         raise CommitMissing(
             f"commit {key} of {display} is not in the local mirror {repo_dir(repo)}",
-            hint=f"{_FETCH_HINT}; if it stays missing, no branch or tag of the upstream "
+            fetch_fixes="again; if it stays missing, no branch or tag of the upstream "
             "contains it and the upstream does not serve it by SHA",
         )
     if not isinstance(obj, pygit2.Commit):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pygit2
 
-from datumkit.errors import DatumError
+from datumkit.errors import DatumError, for_datum
 from datumkit.git.apply import EmptyPatch, PatchError, PatchResult, apply_patch_in_memory
 from datumkit.git.mirrors import MirrorLocator, SourceError, open_mirror, resolve_commit
 from datumkit.model.datumdir import PATCH_FILE, DatumSource
@@ -31,14 +31,6 @@ def cached_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
     return _open_mirrors[path]
 
 
-def _for_datum(error: DatumError, source: DatumSource) -> DatumError:
-    """Say which datum: `datum fetch <name>` becomes `datum fetch banking77`."""
-    if error.hint:
-        error.hint = error.hint.replace("<name>", source.name)
-    error.message = error.message.replace("<name>", source.name)
-    return error
-
-
 def datum_mirror(source: DatumSource, locator: MirrorLocator) -> pygit2.Repository:
     """The mirror holding the datum's baseline commit; MirrorMissing/CommitMissing otherwise."""
     repo = source.datum.repo
@@ -49,7 +41,7 @@ def datum_mirror(source: DatumSource, locator: MirrorLocator) -> pygit2.Reposito
         if error.file is None:
             error.file = source.display("datum.yaml")
             error.location = error.location or "repo"
-        raise _for_datum(error, source) from None
+        raise for_datum(error, source.name) from None
     return mirror
 
 
@@ -72,7 +64,7 @@ def apply_datum_patch(source: DatumSource, locator: MirrorLocator) -> PatchResul
         inner = ": ".join(p for p in (upstream_file, error.location) if p)
         error.location = inner or None
         error.file = source.display(PATCH_FILE)
-        raise _for_datum(error, source) from None
+        raise for_datum(error, source.name) from None
 
 
 def clear_mirror_cache() -> None:

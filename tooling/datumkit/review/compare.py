@@ -16,7 +16,6 @@ Problems at HEAD that must stop a merge are collected in :attr:`DatumReview.bloc
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -293,10 +292,7 @@ def _baseline(base: _Side, head: _Side, mirrors: Mirrors, notes: list[str]) -> B
         return BaselineMove(old, new, note="repo.git_url is not set at HEAD")
     if base.text(_URL) != url:
         notes.append(f"repo.git_url changed; the baselines are compared in the mirror of {url}")
-    move = baseline_move(mirrors, url, old, new)
-    if move.note is None:
-        return move
-    return dataclasses.replace(move, note=move.note.replace("<name>", head.name))
+    return baseline_move(mirrors, url, old, new, datum=head.name)
 
 
 # --- the whole range ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Literal
 
 import pygit2
 
-from datumkit.errors import DatumError
+from datumkit.errors import DatumError, detail_for_datum
 from datumkit.git.apply import PatchAlreadyApplied, PatchDoesNotApply, PatchResult
 from datumkit.git.mirrors import MirrorLocator, SourceError, resolve_commit
 from datumkit.model.applied import apply_datum_patch, cached_mirror
@@ -84,7 +84,9 @@ def _subject(commit: pygit2.Commit) -> str:
     return lines[0] if lines else ""
 
 
-def baseline_move(mirrors: Mirrors, git_url: str, old: str, new: str) -> BaselineMove:
+def baseline_move(
+    mirrors: Mirrors, git_url: str, old: str, new: str, *, datum: str
+) -> BaselineMove:
     """Count the commits between two baselines of `git_url` in its mirror (HEAD's URL)."""
     before, after = mirrors.commit(git_url, old), mirrors.commit(git_url, new)
     missing = next((c for c in (after, before) if isinstance(c, DatumError)), None)
@@ -94,7 +96,7 @@ def baseline_move(mirrors: Mirrors, git_url: str, old: str, new: str) -> Baselin
             new,
             old_subject=None if isinstance(before, DatumError) else _subject(before),
             new_subject=None if isinstance(after, DatumError) else _subject(after),
-            note=missing.detail,
+            note=detail_for_datum(missing, datum),
         )
     assert isinstance(before, pygit2.Commit) and isinstance(after, pygit2.Commit)
     repo = mirrors.open(git_url)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from datumkit.errors import DatumError
+from datumkit.errors import DatumError, for_datum
 from datumkit.git.apply import PatchError, apply_patch_in_memory
 from datumkit.git.materialize import materialize_tree
 from datumkit.git.mirrors import MirrorLocator
@@ -41,6 +41,15 @@ def materialize_sides(
 ) -> DatumTrees:
     """Write the baseline (+ test files) into `baseline_dir` and the patched tree into
     `patched_dir` (both new or empty), honouring repo.sparse_checkout."""
+    try:
+        return _materialize_sides(source, locator, baseline_dir, patched_dir)
+    except DatumError as error:  # a blob missing from the mirror: `datum fetch <this datum>`
+        raise for_datum(error, source.name) from None
+
+
+def _materialize_sides(
+    source: DatumSource, locator: MirrorLocator, baseline_dir: Path, patched_dir: Path
+) -> DatumTrees:
     with _GIT_LOCK:
         result = apply_datum_patch(source, locator)
         mirror = datum_mirror(source, locator)

@@ -8,7 +8,7 @@ import pygit2
 
 from datumkit.cli.commands import EXIT_OK
 from datumkit.cli.output import say, warn
-from datumkit.errors import DatumError
+from datumkit.errors import DatumError, for_datum
 from datumkit.git.materialize import materialize_tree
 from datumkit.model.applied import apply_datum_patch, datum_mirror
 from datumkit.model.project import Project
@@ -18,9 +18,7 @@ def materialize(project: Project, name: str, directory: Path, *, baseline: bool)
     try:
         return _materialize(project, name, directory, baseline=baseline)
     except DatumError as error:
-        if error.hint:
-            error.hint = error.hint.replace("<name>", name)
-        raise
+        raise for_datum(error, name) from None
 
 
 def _materialize(project: Project, name: str, directory: Path, *, baseline: bool) -> int:
