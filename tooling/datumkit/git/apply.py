@@ -48,6 +48,7 @@ from datumkit.git.patchparse import (
     parse_patch,
 )
 from datumkit.git.patchstyle import REGENERATE, style_problem
+from datumkit.git.revisions import RevisionNotFound, find_commit
 from datumkit.git.tree import (
     EXECUTABLE_MODE,
     GITLINK_MODE,
@@ -88,7 +89,6 @@ __all__ = [
 
 _S_IFMT = 0o170000
 _NULL_ID = "0" * 40
-_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 _GITLINK_TEXT = re.compile(rb"Subproject commit ([0-9a-f]{40})\n?\Z")
 
 
@@ -144,22 +144,10 @@ class PatchResult:
 
 def resolve_baseline(repo: pygit2.Repository, baseline: str) -> pygit2.Commit:
     """The commit ``baseline`` names (a SHA, or anything ``git rev-parse`` accepts)."""
-    if _FULL_SHA.fullmatch(baseline):
-        # A full id needs no rev-parse, which would first look for refs of that name (reading
-        # packed-refs: milliseconds in a mirror with thousands of tags). git prefers the id too.
-        direct = repo.get(baseline)
-        if isinstance(direct, pygit2.Commit):
-            return direct
     try:
-        found = repo.revparse_single(baseline)
-    except (KeyError, ValueError, pygit2.GitError) as exc:
-        raise BaselineNotFound(baseline, str(exc) or "unknown revision") from None
-    try:
-        commit = found.peel(pygit2.Commit)
-    except (KeyError, ValueError, pygit2.GitError):
-        raise BaselineNotFound(baseline, f"it names a {found.type_str}") from None
-    assert isinstance(commit, pygit2.Commit)
-    return commit
+        return find_commit(repo, baseline)
+    except RevisionNotFound as missing:
+        raise BaselineNotFound(baseline, missing.reason) from None
 
 
 def apply_patch_in_memory(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pygit2
 
 from datumkit.errors import UsageProblem
+from datumkit.git.revisions import RevisionNotFound, find_commit
 
 
 def changed_paths_since(project_root: Path, revision: str) -> list[str]:
@@ -22,8 +23,8 @@ def changed_paths_since(project_root: Path, revision: str) -> list[str]:
         )
     repo = pygit2.Repository(found)
     try:
-        tree = repo.revparse_single(revision).peel(pygit2.Tree)
-    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+        tree = find_commit(repo, revision).tree
+    except RevisionNotFound:
         raise UsageProblem(
             f"--changed-since {revision!r} is not a revision of {repo.workdir}",
             hint="use a commit, branch or tag, e.g. origin/main",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pygit2
 
 from datumkit.errors import UsageProblem
+from datumkit.git.revisions import RevisionNotFound, find_commit
 from datumkit.model.datumdir import DATUMS_DIR
 from datumkit.review.gitfiles import IndexSnapshot, Snapshot, TreeSnapshot
 
@@ -53,12 +54,11 @@ def datums_path(repo: pygit2.Repository, project_root: Path) -> str:
 
 def _commit(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
     try:
-        found = repo.revparse_single(revision).peel(pygit2.Commit)
-    except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-        found = None
-    if not isinstance(found, pygit2.Commit):
-        raise UsageProblem(f"{revision!r} is not a commit of this repository", hint=_REVISION_HINT)
-    return found
+        return find_commit(repo, revision)
+    except RevisionNotFound:
+        raise UsageProblem(
+            f"{revision!r} is not a commit of this repository", hint=_REVISION_HINT
+        ) from None
 
 
 def _snapshot(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pygit2
-
 from datumkit.cli.commands import EXIT_OK
 from datumkit.cli.output import say, warn
 from datumkit.errors import DatumError, for_datum
 from datumkit.git.materialize import materialize_tree
+from datumkit.git.revisions import find_commit
 from datumkit.model.applied import apply_datum_patch, datum_mirror
 from datumkit.model.project import Project
 
@@ -27,9 +26,7 @@ def _materialize(project: Project, name: str, directory: Path, *, baseline: bool
     sparse = source.datum.repo.sparse_checkout
     if baseline:
         mirror = datum_mirror(source, locator)
-        tree_id = str(
-            mirror.revparse_single(source.datum.repo.start_commit_sha).peel(pygit2.Tree).id
-        )
+        tree_id = str(find_commit(mirror, source.datum.repo.start_commit_sha).tree.id)
         written = materialize_tree(mirror, tree_id, directory, sparse_checkout=sparse)
         which = "baseline"
     else:
