@@ -98,6 +98,19 @@ def test_no_receipt_is_a_warning_unless_verification_is_required(tmp_path: Path)
     assert datum(root, "check", NAME, "--only", "verified").exit_code == 1
 
 
+@pytest.mark.parametrize(
+    "receipt", [b"[" * 100_000, b'{"format": 1, "x": ' + b"[" * 5_000, b"\xff\xfe", b"{}"]
+)
+def test_a_hostile_receipt_is_a_finding_not_a_crash(tmp_path: Path, receipt: bytes) -> None:
+    """verification.json comes in a pull request too: deep nesting, junk bytes, a wrong shape."""
+    root = make_project(tmp_path, good_tests())
+    (root / "datums" / NAME / "verification.json").write_bytes(receipt)
+    result = datum(root, "check", NAME, "--only", "verified")
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"datums/{NAME}/verification.json: " in result.output
+
+
 def test_a_fail_to_pass_test_that_already_passes_at_the_baseline(tmp_path: Path) -> None:
     tests = {**good_tests(), "fail_to_pass": [ADD, NEG], "pass_to_pass": []}
     result = datum(make_project(tmp_path, tests), "test", NAME, "--json")

@@ -140,7 +140,7 @@ def _tests_list(value: Any, field: str, origin: str) -> tuple[list[str], str]:
         encoding = "json-string"
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise InstanceError(
                 "is not a JSON list of test ids", file=origin, location=field
             ) from None

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from datumkit.bounded import loads_json
 from datumkit.errors import DatumError
 from datumkit.model.datum import Datum
 
@@ -91,7 +92,7 @@ def parse_receipt(data: bytes, *, display: str) -> Receipt:
     if len(data) > MAX_RECEIPT_BYTES:
         raise DatumError(f"is over {MAX_RECEIPT_BYTES} bytes", file=display, hint=fix)
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = loads_json(data.decode("utf-8"), display)  # nesting bounded: no RecursionError
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DatumError(f"is not JSON: {error}", file=display, hint=fix) from None
     if not isinstance(document, dict) or document.get("format") != RECEIPT_FORMAT:
