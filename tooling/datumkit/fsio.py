@@ -34,22 +34,34 @@ def write_atomic(path: Path, content: bytes, *, mode: int | None = None) -> bool
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     existing_mode = _mode_of(path) if path.exists() else None
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    final_mode = mode if mode is not None else existing_mode
+    temp_name = stage_file(path, content, final_mode if final_mode is not None else 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        final_mode = mode if mode is not None else existing_mode
-        os.chmod(temp_name, final_mode if final_mode is not None else 0o644)
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
     return True
+
+
+def stage_file(path: Path, content: bytes, mode: int) -> str:
+    """Write `content` to a flushed temporary file beside `path` (same filesystem, so a rename
+    replaces `path` atomically); return its name. Nothing is left behind on failure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    return temp_name
 
 
 def _mode_of(path: Path) -> int:

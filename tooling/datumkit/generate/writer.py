@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from datumkit.errors import OperationFailed
-from datumkit.fsio import TEMP_SUFFIX, inside, remove_stale_temp_files
+from datumkit.fsio import inside, remove_stale_temp_files, stage_file
 from datumkit.generate import executable
 
 
@@ -28,23 +27,6 @@ def _unchanged(path: Path, content: bytes, mode: int) -> bool:
         return path.read_bytes() == content and path.stat().st_mode & 0o777 == mode
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         return False
-
-
-def _stage(path: Path, content: bytes, mode: int) -> str:
-    """Write `content` to a flushed temporary file beside `path`; return its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    return temp_name
 
 
 def write_outputs(directory: Path, outputs: Mapping[str, bytes]) -> list[str]:
@@ -64,7 +46,7 @@ def write_outputs(directory: Path, outputs: Mapping[str, bytes]) -> list[str]:
             if _unchanged(path, content, mode):
                 continue
             try:
-                staged.append((relative, _stage(path, content, mode), path))
+                staged.append((relative, stage_file(path, content, mode), path))
             except OSError as error:
                 raise OperationFailed(
                     f"could not be written: {error.strerror or error}",

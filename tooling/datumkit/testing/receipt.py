@@ -55,15 +55,7 @@ def receipt_document(source: DatumSource, report: DatumTestReport) -> dict[str, 
             }
             for row in report.verdict.rows
         ],
-        "metric": None
-        if metric is None
-        else {
-            "key": metric.key,
-            "baseline": list(metric.baseline),
-            "patched": list(metric.patched),
-            "baseline_below": metric.baseline_below,
-            "patched_at_least": metric.patched_at_least,
-        },
+        "metric": None if metric is None else metric.facts(),
     }
 
 

@@ -63,6 +63,16 @@ class MetricRow:
     def ok(self) -> bool:
         return not self.reason
 
+    def facts(self) -> dict[str, object]:
+        """What was measured and the bounds, as the receipt and `--json` both record them."""
+        return {
+            "key": self.key,
+            "baseline": list(self.baseline),
+            "patched": list(self.patched),
+            "baseline_below": self.baseline_below,
+            "patched_at_least": self.patched_at_least,
+        }
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -195,15 +195,7 @@ def _json(outcome: Outcome) -> dict[str, Any]:
             ],
             "metric": None
             if metric is None
-            else {
-                "key": metric.key,
-                "baseline": list(metric.baseline),
-                "patched": list(metric.patched),
-                "baseline_below": metric.baseline_below,
-                "patched_at_least": metric.patched_at_least,
-                "ok": metric.ok,
-                "reason": metric.reason,
-            },
+            else {**metric.facts(), "ok": metric.ok, "reason": metric.reason},
             "problems": list(verdict.problems),
             "receipt": f"datums/{report.name}/{RECEIPT_FILE}" if report.receipt_written else None,
             "timings_s": {k: [round(v, 3) for v in vs] for k, vs in report.timings.items()},
