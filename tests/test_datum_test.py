@@ -111,6 +111,19 @@ def test_a_hostile_receipt_is_a_finding_not_a_crash(tmp_path: Path, receipt: byt
     assert f"datums/{NAME}/verification.json: " in result.output
 
 
+def test_pytest_node_ids_as_swebench_writes_them_are_found(tmp_path: Path) -> None:
+    """An imported SWE-bench datum declares `tests/test_calc.py::CalcTest::test_add`."""
+    tests = {
+        **good_tests(),
+        "fail_to_pass": ["tests/test_calc.py::CalcTest::test_add"],
+        "pass_to_pass": ["tests/test_calc.py::CalcTest::test_neg"],
+    }
+    root = make_project(tmp_path, tests)
+    result = datum(root, "test", NAME, "--json")
+    assert result.exit_code == 0, result.output
+    assert [row["ok"] for row in report(result)["tests"]] == [True, True]
+
+
 def test_a_fail_to_pass_test_that_already_passes_at_the_baseline(tmp_path: Path) -> None:
     tests = {**good_tests(), "fail_to_pass": [ADD, NEG], "pass_to_pass": []}
     result = datum(make_project(tmp_path, tests), "test", NAME, "--json")

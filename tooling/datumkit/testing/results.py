@@ -4,7 +4,8 @@ JUnit XML is what nearly every test runner writes (pytest --junitxml, Jest/Vites
 `go test` via gotestsum, cargo-nextest, Maven Surefire), so a datum names the files its command
 writes and every test case becomes one result. A test id is ``classname::name`` (just ``name``
 when the runner gives no class name); pytest writes `tests.test_x.TestY` / `test_z`, so its id is
-``tests.test_x.TestY::test_z``.
+``tests.test_x.TestY::test_z``. pytest's node id, ``tests/test_x.py::TestY::test_z`` (the form
+SWE-bench uses), names the same case (:func:`path_ids`).
 
 The files come from the datum's tree, so they are untrusted: each is size-capped before it is
 read, a DOCTYPE (entity expansion, external entities) is refused, and symlinks are not followed.
@@ -123,11 +124,36 @@ def read_junit(path: Path, *, display: str) -> dict[str, Outcome]:
         ) from None
     outcomes: dict[str, Outcome] = {}
     for case in _cases(document):
-        key = test_id(case.classname, case.name)
         outcome = _outcome(case)
-        if key not in outcomes or _SEVERITY[outcome] > _SEVERITY[outcomes[key]]:
-            outcomes[key] = outcome
+        file = case._elem.get("file")  # pytest's xunit1 family writes it; junitparser has no field
+        for key in (test_id(case.classname, case.name), *path_ids(case.classname, case.name, file)):
+            if key not in outcomes or _SEVERITY[outcome] > _SEVERITY[outcomes[key]]:
+                outcomes[key] = outcome
     return outcomes
+
+
+def path_ids(classname: str | None, name: str | None, file: str | None) -> list[str]:
+    """The same case as pytest's node id, `tests/test_x.py::TestY::test_z`: the form SWE-bench's
+    FAIL_TO_PASS/PASS_TO_PASS lists use, so imported datums name their tests as they came.
+
+    With the case's `file` the id is exact; without it every split of the dotted classname into
+    a module path and classes is offered (a declared id matches at most one of them).
+    """
+    if not classname or not name:
+        return []
+    parts = classname.split(".")
+    if file:
+        module = file.removesuffix(".py").replace("/", ".")
+        if classname == module:
+            return [f"{file}::{name}"]
+        if classname.startswith(module + "."):
+            classes = classname[len(module) + 1 :].split(".")
+            return ["::".join([file, *classes, name])]
+        return []
+    return [
+        "::".join(["/".join(parts[:cut]) + ".py", *parts[cut:], name])
+        for cut in range(1, len(parts) + 1)
+    ]
 
 
 def merge(into: dict[str, Outcome], more: dict[str, Outcome]) -> None:
