@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import re
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from datumkit.git.mirrors import (
     resolve_commit,
 )
 from datumkit.model.root import find_project_root
+from helpers.repo import run_git
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Datum Tester",
@@ -55,12 +55,8 @@ _MIRROR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{12}\.git")
 
 
 def git(cwd: Path, *args: str) -> str:
-    """Run git with a fixed identity and no user config; return its stripped stdout."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")} | _GIT_ENV
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
+    """git with this module's fixed identity and no user config; its stripped stdout."""
+    return run_git(cwd, *args, env=_GIT_ENV).decode().strip()
 
 
 @dataclass
