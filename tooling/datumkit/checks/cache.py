@@ -61,7 +61,10 @@ CACHE_FORMAT = 2
 #: checks whose result depends only on what a key covers (the datum's files, the tool, the
 #: project's settings and the baseline commit). A check not listed here (a new one, or one that
 #: reads something else) is run on every datum every time, cache or not.
-CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets"})
+#: `leaks` reads the datum's files and the baseline tree (immutable under its commit id, which the
+#: key checks in the mirror); `verified` reads verification.json, diff.patch, datum.lock,
+#: datum.yaml and `require_verification` of pyproject.toml (in the project's fingerprint).
+CONTENT_ONLY_CHECKS = frozenset({"schema", "generated", "patch", "secrets", "leaks", "verified"})
 
 
 #: distributions whose version changes what a check reports
