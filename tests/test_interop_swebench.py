@@ -428,3 +428,15 @@ def test_seed_import_options_may_come_first(root: Path) -> None:
     )
     assert "No such option" not in result.output
     assert "not a directory" in result.output
+
+
+def test_a_trailing_newline_in_ids_is_refused_at_the_row(
+    root: Path, upstream: Upstream, tmp_path: Path
+) -> None:
+    """`$` would accept 'sha\\n'; the row names the field instead of failing later."""
+    row = instance(upstream, "acme__calc-8")
+    row["base_commit"] += "\n"
+    source = write_jsonl(tmp_path / "rows.jsonl", [row])
+    result = datum(root, "import", "swebench", str(source))
+    assert result.exit_code == 1
+    assert "base_commit: " in result.output and "is not a full commit SHA" in result.output

@@ -50,7 +50,7 @@ PATCH_IN_IMAGE = "/tmp/datumkit/diff.patch"
 BASE_PACKAGES = ("ca-certificates", "git")
 BASELINE_STAGE = "baseline"
 SOLUTION_STAGE = "solution"
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
 
 
 def _run(commands: list[str]) -> list[str]:
@@ -68,7 +68,7 @@ def _workdir(wanted: str, current: str) -> list[str]:
 def _sha(source: DatumSource) -> str:
     """The baseline SHA, which becomes a bare git argument: 40 lowercase hex or refused."""
     sha = source.datum.repo.start_commit_sha
-    if not _SHA_RE.match(sha):
+    if not _SHA_RE.fullmatch(sha):
         raise DatumError(
             f"{sha!r} is not a full commit SHA",
             file=source.display(DATUM_YAML),

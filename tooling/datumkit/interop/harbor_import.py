@@ -42,7 +42,7 @@ KNOWN_KEYS = {
     "steps",
     "artifacts",
 }
-_ORG_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._-]*$")
+_ORG_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]*/[a-zA-Z0-9][a-zA-Z0-9._-]*")
 _SHA = re.compile(r"\b[0-9a-f]{40}\b")
 _CHECKOUT_SHA = re.compile(
     r"git\b[^\n]*?\b(?:checkout|reset --hard|fetch)\b[^\n]*?\b([0-9a-f]{40})\b"
@@ -93,7 +93,7 @@ def _check_config(config: dict[str, Any], file: str) -> None:
         if section in config and not isinstance(config[section], dict):
             raise TaskError(f"[{section}] is not a table", file=file, hint="fix task.toml")
     name = config.get("task", {}).get("name")
-    if name is not None and (not isinstance(name, str) or not _ORG_NAME.match(name)):
+    if name is not None and (not isinstance(name, str) or not _ORG_NAME.fullmatch(name)):
         raise TaskError(
             f"[task] name {name!r} is not org/name", file=file, hint="Harbor requires org/name"
         )

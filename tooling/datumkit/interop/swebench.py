@@ -81,8 +81,8 @@ MAX_CRITERIA = 20  # test ids listed per rubric; the rest are counted
 MAX_INSTANCE_ID = 200
 NAME_MAX = 64
 
-_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_REPO_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _GLOB_SPECIAL = re.compile(r"[*?\[\]!#\\]|^\s|\s$")
 
@@ -181,7 +181,7 @@ def plan_instance(instance: Instance) -> NewDatum:
             hint="one line, no '/' or '\\', at most 200 characters",
         )
     repo: str = fields["repo"]
-    if not _REPO_RE.match(repo):
+    if not _REPO_RE.fullmatch(repo):
         raise InstanceError(
             f"{repo[:80]!r} is not owner/name",
             file=origin,
@@ -189,7 +189,7 @@ def plan_instance(instance: Instance) -> NewDatum:
             hint="e.g. django/django",
         )
     base_commit: str = fields["base_commit"]
-    if not _SHA_RE.match(base_commit):
+    if not _SHA_RE.fullmatch(base_commit):
         raise InstanceError(
             f"{base_commit[:80]!r} is not a full commit SHA",
             file=origin,
