@@ -198,11 +198,10 @@ def test_a_renamed_test_is_a_test_on_either_side() -> None:
 
 def test_pytest_node_ids_name_the_same_case_as_junit_ids() -> None:
     """SWE-bench lists `tests/test_x.py::TestY::test_z`; JUnit says `tests.test_x.TestY`."""
-    from datumkit.testing.results import path_ids
+    from datumkit.testing.results import by_node_id, path_ids
 
-    exact = path_ids("tests.test_x.TestY", "test_z", "tests/test_x.py")
-    assert exact == ["tests/test_x.py::TestY::test_z"]
-    assert path_ids("tests.test_x", "test_z", "tests/test_x.py") == ["tests/test_x.py::test_z"]
-    guessed = path_ids("tests.test_x.TestY", "test_z", None)
-    assert "tests/test_x.py::TestY::test_z" in guessed
-    assert path_ids(None, "test_z", None) == []
+    assert "tests/test_x.py::TestY::test_z" in path_ids("tests.test_x.TestY", "test_z")
+    assert path_ids("tests.test_x", "test_z")[-1] == "tests/test_x.py::test_z"
+    aliases = by_node_id({"tests.test_x.TestY::test_z": "passed", "bare": "skipped"})
+    assert aliases["tests/test_x.py::TestY::test_z"] == "tests.test_x.TestY::test_z"
+    assert "bare" not in aliases.values()

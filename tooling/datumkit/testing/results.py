@@ -13,7 +13,7 @@ read, a DOCTYPE (entity expansion, external entities) is refused, and symlinks a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -124,36 +124,34 @@ def read_junit(path: Path, *, display: str) -> dict[str, Outcome]:
         ) from None
     outcomes: dict[str, Outcome] = {}
     for case in _cases(document):
+        key = test_id(case.classname, case.name)
         outcome = _outcome(case)
-        file = case._elem.get("file")  # pytest's xunit1 family writes it; junitparser has no field
-        for key in (test_id(case.classname, case.name), *path_ids(case.classname, case.name, file)):
-            if key not in outcomes or _SEVERITY[outcome] > _SEVERITY[outcomes[key]]:
-                outcomes[key] = outcome
+        if key not in outcomes or _SEVERITY[outcome] > _SEVERITY[outcomes[key]]:
+            outcomes[key] = outcome
     return outcomes
 
 
-def path_ids(classname: str | None, name: str | None, file: str | None) -> list[str]:
-    """The same case as pytest's node id, `tests/test_x.py::TestY::test_z`: the form SWE-bench's
-    FAIL_TO_PASS/PASS_TO_PASS lists use, so imported datums name their tests as they came.
-
-    With the case's `file` the id is exact; without it every split of the dotted classname into
-    a module path and classes is offered (a declared id matches at most one of them).
-    """
-    if not classname or not name:
-        return []
-    parts = classname.split(".")
-    if file:
-        module = file.removesuffix(".py").replace("/", ".")
-        if classname == module:
-            return [f"{file}::{name}"]
-        if classname.startswith(module + "."):
-            classes = classname[len(module) + 1 :].split(".")
-            return ["::".join([file, *classes, name])]
-        return []
+def path_ids(classname: str, name: str) -> list[str]:
+    """The node ids pytest could give the case ``classname::name``: `tests/test_x.py::TestY::
+    test_z`, the form SWE-bench's FAIL_TO_PASS/PASS_TO_PASS lists use. JUnit's dotted classname
+    does not say where the module ends, so every split into a module path and classes is offered
+    (a declared id matches at most one of them)."""
+    parts = classname.split(".") if classname else []
     return [
         "::".join(["/".join(parts[:cut]) + ".py", *parts[cut:], name])
         for cut in range(1, len(parts) + 1)
     ]
+
+
+def by_node_id(outcomes: Mapping[str, str]) -> dict[str, str]:
+    """Node id -> the JUnit id it names, for every case of `outcomes` (see :func:`path_ids`)."""
+    aliases: dict[str, str] = {}
+    for key in outcomes:
+        classname, separator, name = key.rpartition("::")
+        if separator:
+            for alias in path_ids(classname, name):
+                aliases.setdefault(alias, key)
+    return aliases
 
 
 def merge(into: dict[str, Outcome], more: dict[str, Outcome]) -> None:

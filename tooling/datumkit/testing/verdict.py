@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from datumkit.model.datum import TestMetric, TestSpec
+from datumkit.testing.results import by_node_id
 
 MISSING = "missing"
 Expected = Literal["fail_to_pass", "pass_to_pass"]
@@ -209,9 +210,17 @@ def decide(
     declared: list[tuple[str, Expected]] = [(t, "fail_to_pass") for t in spec.fail_to_pass]
     declared += [(t, "pass_to_pass") for t in spec.pass_to_pass]
     if baseline and patched:
+        aliases = {id(run): by_node_id(run.outcomes) for run in (*baseline, *patched)}
+
+        def outcome_of(run: RunResult, test_id: str) -> str:
+            """The run's outcome for a JUnit id, or for a pytest node id naming the same case."""
+            if test_id in run.outcomes:
+                return run.outcomes[test_id]
+            return run.outcomes.get(aliases[id(run)].get(test_id, ""), MISSING)
+
         for test_id, expected in declared:
-            base = tuple(run.outcomes.get(test_id, MISSING) for run in baseline)
-            after = tuple(run.outcomes.get(test_id, MISSING) for run in patched)
+            base = tuple(outcome_of(run, test_id) for run in baseline)
+            after = tuple(outcome_of(run, test_id) for run in patched)
             # a side whose run failed outright (timeout) reports nothing; the run's problem
             # says why, so "test not found" would only mislead
             blocked = any(
