@@ -242,9 +242,8 @@ def test_huge_numbers_in_hunk_headers_are_malformed_not_a_crash() -> None:
 # --- no write or read outside its place -------------------------------------------------------
 
 
-def test_symlinked_overlay_files_cannot_redirect_generate(
-    project: Path, tmp_path: Path, run_cli: CliRun
-) -> None:
+def _overlay_files_pointing_elsewhere(project: Path, tmp_path: Path) -> Path:
+    """Replace banking77's overlay_files/ with a committed-style symlink to an empty directory."""
     victim = tmp_path / "victim"
     victim.mkdir()
     overlay = project / "datums" / "banking77" / "overlay_files"
@@ -252,6 +251,13 @@ def test_symlinked_overlay_files_cannot_redirect_generate(
         path.unlink()
     overlay.rmdir()
     overlay.symlink_to(victim)
+    return victim
+
+
+def test_symlinked_overlay_files_cannot_redirect_generate(
+    project: Path, tmp_path: Path, run_cli: CliRun
+) -> None:
+    victim = _overlay_files_pointing_elsewhere(project, tmp_path)
     result = run_cli("generate", "banking77")
     assert result.exit_code == 1, result.output
     assert "refused: overlay_files is a symlink" in result.output
@@ -266,13 +272,7 @@ def test_symlinked_overlay_files_cannot_redirect_the_fix_hook(
 ) -> None:
     from datumkit_hooks.main import main
 
-    victim = tmp_path / "victim"
-    victim.mkdir()
-    overlay = project / "datums" / "banking77" / "overlay_files"
-    for path in overlay.iterdir():
-        path.unlink()
-    overlay.rmdir()
-    overlay.symlink_to(victim)
+    victim = _overlay_files_pointing_elsewhere(project, tmp_path)
     monkeypatch.chdir(project)
     assert main(["generated", "--fix", "datums/banking77/datum.yaml"]) == 1
     assert list(victim.iterdir()) == []

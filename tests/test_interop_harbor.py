@@ -310,3 +310,16 @@ def test_the_exported_grader_scores_real_test_runs(
         rewards[side] = reward.read_text().strip()
         assert spec["fail_to_pass"][0] in graded.stdout
     assert rewards == {"baseline": "0", "patched": "1"}
+
+
+@pytest.mark.parametrize("format_", ["harbor", "swebench"])
+def test_a_filter_that_is_not_a_regex_is_a_usage_error(
+    root: Path, tmp_path: Path, format_: str
+) -> None:
+    """Both imports share one --filter option: a bad pattern is exit 2 and one line, no trace."""
+    source = tmp_path / "empty"
+    source.mkdir()
+    result = datum(root, "import", format_, str(source), "--filter", "[")
+    assert result.exit_code == 2
+    assert "Invalid value for '--filter': unterminated character set" in result.output
+    assert "Traceback" not in result.output

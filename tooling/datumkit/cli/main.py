@@ -371,9 +371,27 @@ _import_jobs = click.option(
 )
 
 
+def _regex(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A --filter that is not a regular expression is a usage error, not a traceback."""
+    import re
+
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    return value
+
+
+def _import_filter(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--filter", "pattern", metavar="REGEX", callback=_regex, help=f"Only {what} matching REGEX."
+    )
+
+
 @import_.command(name="swebench")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--filter", "pattern", metavar="REGEX", help="Only instance_ids matching REGEX.")
+@_import_filter("instance_ids")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N instances.")
 @_import_jobs
 @click.pass_context
@@ -385,22 +403,15 @@ def import_swebench(
     PATH is a 5.0 task repository (sweb.yaml + tasks/), one task directory, or a .jsonl/.json
     file of instances. Exit 1 when any instance was skipped (each is listed with its reason).
     """
-    import re
-
     from datumkit.checks.runner import default_jobs
     from datumkit.cli.commands.interop_import import import_swebench as run
 
-    if pattern is not None:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise click.BadParameter(str(exc), param_hint="--filter") from None
     _exit(run(_project(ctx), path, pattern=pattern, limit=limit, jobs=jobs or default_jobs()))
 
 
 @import_.command(name="harbor")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--filter", "pattern", metavar="REGEX", help="Only task names matching REGEX.")
+@_import_filter("task names")
 @click.option("--limit", type=click.IntRange(min=1), help="At most N tasks.")
 @_import_jobs
 @click.pass_context
