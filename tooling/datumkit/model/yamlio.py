@@ -148,7 +148,11 @@ def load_plain(text: bytes, *, file: str) -> Any:
     yaml = getattr(_fast, "yaml", None)
     if yaml is None:  # one loader per thread: building it costs more than a small file's parse
         yaml = _fast.yaml = YAML(typ="safe", pure=False)
-    decoded = _decode(text, file)
+    return _parse(yaml, _decode(text, file), file)
+
+
+def _parse(yaml: YAML, decoded: str, file: str) -> Any:
+    """Bounds first, then the parse; every failure becomes one YamlSyntaxError naming `file`."""
     try:
         check_bounds(decoded, file=file)
         return yaml.load(decoded)
@@ -165,17 +169,7 @@ def load_plain(text: bytes, *, file: str) -> Any:
 def load_roundtrip(text: bytes, *, file: str) -> RoundTripDocument:
     """Parse YAML keeping comments and layout; a syntax error names line and column."""
     decoded = _decode(text, file)
-    try:
-        check_bounds(decoded, file=file)
-        data = _roundtrip_yaml().load(decoded)
-    except MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
-    except YAMLError as exc:
-        raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
-    except (ValueError, RecursionError) as exc:  # a value the constructor cannot build
-        raise YamlSyntaxError(
-            f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
-        ) from None
+    data = _parse(_roundtrip_yaml(), decoded, file)
     mapping_indent, sequence_offset = _layout(decoded)
     return RoundTripDocument(
         data=data,
