@@ -720,3 +720,55 @@ def test_a_leak_of_the_solution_at_head_blocks_the_review(datum_repo: DatumRepo)
     line = next(n for n, text in enumerate(yaml, 1) if "Hint: ANSWER" in text)
     assert len(leaks) == 1
     assert leaks[0].startswith(f"datums/calc/datum.yaml: line {line} (lm.instructions): ")
+
+
+# --- what one review computes once (same blob, same result) -----------------------------------
+
+
+def test_datums_sharing_a_patch_are_still_judged_one_by_one(datum_repo: DatumRepo) -> None:
+    """One diff.patch blob at one baseline is applied once per review, yet each datum's lock is
+    compared with its own: a stale lock in one does not hide, or spread to, the other."""
+    base = _base(datum_repo, "one", "two")
+    stale = (datum_repo.directory("two") / "datum.lock").read_text()
+    for name in ("one", "two"):
+        datum_repo.write(name, patch=datum_repo.upstream.patch_v2, lock=name == "one")
+    (datum_repo.directory("two") / "datum.lock").write_text(stale)
+    code, report = _review(datum_repo, base)
+    assert code == 1
+    one, two = report["datums"]
+    assert (one["name"], two["name"]) == ("one", "two")
+    assert one["applies"] == two["applies"]
+    assert one["applies"]["status"] == "applies"
+    assert one["generated"]["issues"] == [] and one["blocking"] == []
+    assert [(i["path"], i["kind"]) for i in two["generated"]["issues"]] == [("datum.lock", "stale")]
+
+
+def test_a_failure_shared_by_two_datums_names_each_datum(datum_repo: DatumRepo) -> None:
+    """A patch that cannot be checked tells each datum how to fix it with its own name."""
+    upstream = datum_repo.upstream
+    base = _base(datum_repo, "one", "two")
+    for name in ("one", "two"):
+        datum_repo.write(name, set_path(datum_repo.spec(name), "metadata.title", "New"))
+    (datum_repo.root / "pyproject.toml").unlink()  # the upstream is nowhere on this machine
+    code, report = _review(datum_repo, base)
+    assert code == 0
+    for datum in report["datums"]:
+        assert datum["applies"]["status"] == "unknown"
+        assert datum["applies"]["baseline"] == upstream.u1
+        assert f"`datum fetch {datum['name']}`" in datum["applies"]["message"]
+
+
+def test_invalid_datum_yaml_unchanged_on_both_sides(datum_repo: DatumRepo) -> None:
+    """The same datum.yaml blob on both sides is read once and reported on both."""
+    datum_repo.write("calc")
+    path = datum_repo.directory("calc") / "datum.yaml"
+    path.write_text(path.read_text().replace("weight: 0.2", "weight: 0.3"))
+    base = datum_repo.commit("base: weights sum to 1.1")
+    (datum_repo.directory("calc") / "notes.md").write_text("why the weights are off\n")
+    code, report = _review(datum_repo, base)
+    assert code == 1
+    datum = only_datum(report)
+    assert datum["fields"] == [] and datum["rubrics"] is None
+    assert any("invalid at BASE" in note for note in datum["notes"])
+    assert any("weights sum to 1.1" in problem for problem in datum["invalid"])
+    assert datum["files"] == [{"path": "notes.md", "status": "added"}]

@@ -175,3 +175,18 @@ def test_similarity_ignores_yaml_structure_and_patch_context(tmp_path: Path) -> 
     assert similarity(same, same) == 100
     assert similarity(same, renamed) == 50  # one of two value lines is the same
     assert similarity(same, other_patch) == 0  # no changed line in common
+
+
+def test_git_files_read_each_blob_once_until_forgotten(tmp_path: Path) -> None:
+    """Review reads diff.patch and datum.lock several times per datum; the bytes come from the
+    object database once, and `forget` lets a long review drop them."""
+    repo = pygit2.init_repository(str(tmp_path / "r"), bare=True)
+    files = GitFiles(repo, {"diff.patch": str(repo.create_blob(b"patch\n"))})
+    first = files.read("diff.patch")
+    assert first == b"patch\n"
+    assert files.read("diff.patch") is first  # served from memory, not read again
+    assert files.read("datum.lock") is None
+    files.forget()
+    again = files.read("diff.patch")
+    assert again == b"patch\n" and again is not first
+    assert files == GitFiles(repo, {"diff.patch": files.blobs["diff.patch"]})  # cache ignored

@@ -12,13 +12,18 @@ change, not the repository), this module loads both sides from git objects and s
   the patched tree recorded in datum.lock on both sides.
 
 Problems at HEAD that must stop a merge are collected in :attr:`DatumReview.blocking`.
+
+Cost per changed datum is what a review of a large change pays, so nothing is computed twice
+(:class:`_Memo`): a datum.yaml whose blob is the same on both sides is parsed and validated
+once, and a patch is applied once per (upstream, baseline, diff.patch blob), the same inputs
+giving the same tree whichever datum asks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from datumkit.errors import DatumError
 from datumkit.generate import render_all
@@ -67,6 +72,9 @@ from datumkit.review.upstream import (
     check_applies,
 )
 
+if TYPE_CHECKING:
+    from datumkit.model.datum import Datum
+
 # --- one side of a datum -----------------------------------------------------------------------
 
 
@@ -91,30 +99,65 @@ class _Side:
         return value if isinstance(value, str) else None
 
 
-def _load(name: str, files: GitFiles) -> _Side:
+#: datum.yaml read and validated: (plain data, the datum when valid, problems)
+_Loaded = tuple[Any, "Datum | None", tuple[str, ...]]
+#: whether a patch applies, and what it produced
+_Applied = tuple[ApplyCheck | None, PatchResult | None]
+
+
+@dataclass
+class _Memo:
+    """What one review has computed, keyed by content (blob ids), so equal inputs cost once.
+
+    A datum that changed only its patch or notes has the same datum.yaml blob on both sides;
+    datums of one upstream at one baseline may share one diff.patch. Results that name the
+    datum (problems, failures with a `datum fetch` hint) are keyed by the datum's name too.
+    """
+
+    #: (datum name, datum.yaml blob id) -> what loading it gave
+    loaded: dict[tuple[str, str], _Loaded] = field(default_factory=dict)
+    #: (git_url, baseline SHA, diff.patch blob id) -> a successful apply (names no datum)
+    applied: dict[tuple[str, str, str | None], _Applied] = field(default_factory=dict)
+
+
+def _read_datum(name: str, raw: bytes) -> _Loaded:
+    display = f"{DATUMS_DIR}/{name}/{DATUM_YAML}"
+    try:
+        plain = load_plain(raw, file=display)  # values only: the fast loader, as check uses
+    except DatumError as error:
+        return None, None, (str(error),)
+    try:
+        datum = validate_datum(plain, name=name, file=display)
+    except DatumInvalid as error:
+        return plain, None, tuple(error.lines())
+    return plain, datum, ()
+
+
+def _load(name: str, files: GitFiles, memo: _Memo | None = None) -> _Side:
     display = f"{DATUMS_DIR}/{name}/{DATUM_YAML}"
     if not is_datum_name(name):
         problem = f"{DATUMS_DIR}/{name}: not a valid datum name (rename it: {DATUM_NAME_RULE})"
         return _Side(name, files, None, None, (problem,))
-    raw = files.read(DATUM_YAML)
-    if raw is None:
-        return _Side(
-            name, files, None, None, (f"{display}: missing (add it, or remove the directory)",)
-        )
-    try:
-        plain = load_plain(raw, file=display)  # values only: the fast loader, as check uses
-    except DatumError as error:
-        return _Side(name, files, None, None, (str(error),))
-    try:
-        datum = validate_datum(plain, name=name, file=display)
-    except DatumInvalid as error:
-        return _Side(name, files, plain, None, tuple(error.lines()))
-    return _Side(name, files, plain, DatumSource(name=name, datum=datum, files=files), ())
+    blob_id = files.blob_id(DATUM_YAML)
+    key = (name, blob_id or "")
+    loaded = None if memo is None or blob_id is None else memo.loaded.get(key)
+    if loaded is None:
+        raw = files.read(DATUM_YAML)
+        if raw is None:
+            return _Side(
+                name, files, None, None, (f"{display}: missing (add it, or remove the directory)",)
+            )
+        loaded = _read_datum(name, raw)
+        if memo is not None:
+            memo.loaded[key] = loaded
+    plain, datum, problems = loaded
+    source = None if datum is None else DatumSource(name=name, datum=datum, files=files)
+    return _Side(name, files, plain, source, problems)
 
 
-def _side(snapshot: Snapshot, name: str) -> _Side | None:
+def _side(snapshot: Snapshot, name: str, memo: _Memo | None = None) -> _Side | None:
     files = snapshot.files(name)
-    return None if files is None or not files.blobs else _load(name, files)
+    return None if files is None or not files.blobs else _load(name, files, memo)
 
 
 # --- one datum ---------------------------------------------------------------------------------
@@ -174,10 +217,19 @@ _SHA = ("repo", "start_commit_sha")
 _TITLE = ("metadata", "title")
 
 
-def _applies(side: _Side, mirrors: Mirrors) -> tuple[ApplyCheck | None, PatchResult | None]:
+def _applies(side: _Side, mirrors: Mirrors, memo: _Memo | None = None) -> _Applied:
+    """Whether the side's patch applies; a success is shared by every datum with the same
+    upstream, baseline and diff.patch blob (a failure may name the datum, so it is not)."""
     if side.source is None:
         return None, None
-    return check_applies(side.source, mirrors.locator)
+    repo = side.source.datum.repo
+    key = (repo.git_url, repo.start_commit_sha, side.files.blob_id(PATCH_FILE))
+    found = None if memo is None else memo.applied.get(key)
+    if found is None:
+        found = check_applies(side.source, mirrors.locator)
+        if memo is not None and found[1] is not None:
+            memo.applied[key] = found
+    return found
 
 
 def review_datum(
@@ -186,6 +238,7 @@ def review_datum(
     mirrors: Mirrors,
     *,
     renamed_from: tuple[str, int] | None = None,
+    memo: _Memo | None = None,
 ) -> DatumReview:
     """Compare one datum's two sides (None: absent on that side)."""
     if head is None:
@@ -206,8 +259,10 @@ def review_datum(
     fields: tuple[FieldChange, ...] = ()
     rubrics = rubric_changes(None, head.plain) if base is None else None
     move = None
-    patch: PatchDiff | None = _patch_summary(None, head.read(PATCH_FILE))
-    if base is not None:
+    patch: PatchDiff | None = None
+    if base is None:
+        patch = _patch_summary(None, head.read(PATCH_FILE))
+    else:
         fields = tuple(field_changes(base.plain, head.plain))
         if _blob(base, DATUM_YAML) != _blob(head, DATUM_YAML) and base.plain == head.plain:
             notes.append(f"{DATUM_YAML}: formatting only: no field changed")
@@ -216,15 +271,13 @@ def review_datum(
         move = _baseline(base, head, mirrors, notes)
         if _blob(base, PATCH_FILE) != _blob(head, PATCH_FILE):
             patch = interdiff(base.read(PATCH_FILE), head.read(PATCH_FILE))
-        else:
-            patch = None
-    applies, applied = _applies(head, mirrors)
+    applies, applied = _applies(head, mirrors, memo)
     applied_at_base = None
     if applies is not None and applies.status == "fails" and base is not None:
         same = _blob(base, PATCH_FILE) == _blob(head, PATCH_FILE) and all(
             base.text(key) == head.text(key) for key in (_URL, _SHA)
         )
-        before = applies if same else _applies(base, mirrors)[0]
+        before = applies if same else _applies(base, mirrors, memo)[0]
         applied_at_base = None if before is None else before.status
     if applied is not None:
         notes += [f"patch: {warning}" for warning in applied.warnings]
@@ -300,10 +353,11 @@ def _baseline(base: _Side, head: _Side, mirrors: Mirrors, notes: list[str]) -> B
 
 def review_range(base: TreeSnapshot, head: Snapshot, mirrors: Mirrors, *, spec: str) -> Review:
     """Review every datum that differs between `base` and `head`; unchanged ones are not read."""
+    memo = _Memo()
     before: dict[str, _Side] = {}
     after: dict[str, _Side] = {}
     for name in changed_datum_names(base, head):
-        old, new = _side(base, name), _side(head, name)
+        old, new = _side(base, name, memo), _side(head, name, memo)
         if all(side is None or side.files.blob_id(DATUM_YAML) is None for side in (old, new)):
             continue  # not a datum on either side (no datum.yaml), e.g. shared files
         if old is not None:
@@ -322,11 +376,16 @@ def review_range(base: TreeSnapshot, head: Snapshot, mirrors: Mirrors, *, spec: 
             continue
         if name in renames:
             old_name, score = renames[name]
+            old, new = before[old_name], after[name]
             reviews.append(
-                review_datum(before[old_name], after[name], mirrors, renamed_from=(old_name, score))
+                review_datum(old, new, mirrors, renamed_from=(old_name, score), memo=memo)
             )
         else:
-            reviews.append(review_datum(before.get(name), after.get(name), mirrors))
+            old, new = before.get(name), after.get(name)
+            reviews.append(review_datum(old, new, mirrors, memo=memo))
+        for side in (old, new):
+            if side is not None:
+                side.files.forget()  # the bytes are in the review now; keep memory flat
     return Review(
         Revision(base.label, base.commit), Revision(head.label, head.commit), spec, tuple(reviews)
     )

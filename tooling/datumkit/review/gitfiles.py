@@ -33,15 +33,26 @@ class GitFiles:
     repo: pygit2.Repository = field(repr=False, compare=False)
     #: relative path inside the datum directory -> hex id of its blob
     blobs: Mapping[str, str]
+    #: bytes already read, by path: review reads diff.patch and datum.lock several times per
+    #: datum (apply, leaks, lock, drift); :meth:`forget` drops them once the datum is reviewed
+    _read: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def read(self, relative: str) -> bytes | None:
         """Bytes of the file at `relative`, or None when the datum has no such file."""
+        data = self._read.get(relative)
+        if data is not None:
+            return data
         blob_id = self.blobs.get(relative)
         if blob_id is None:
             return None
         blob = self.repo[blob_id]
         assert isinstance(blob, pygit2.Blob)
-        return blob.data
+        data = self._read[relative] = blob.data
+        return data
+
+    def forget(self) -> None:
+        """Drop the bytes read so far (a review holds every changed datum until it ends)."""
+        self._read.clear()
 
     def list(self, prefix: str = "") -> list[str]:
         """Sorted relative paths of all files whose path starts with `prefix`."""
