@@ -94,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"rewrote {path}")
         if rewritten:
             return 1
+    if args.hook in ("secrets", ALL):
+        from datumkit.secrets.deferred import import_detect_secrets
+
+        import_detect_secrets()  # without `requests`, which only verification would use
     context = Project(root=root)
     reports = check_many(context, names, only=None if args.hook == ALL else [args.hook])
     problems = [line for report in reports for line in _relevant(report, args.hook)]

@@ -374,7 +374,7 @@ class _Strict(BaseModel):
     use, so the tool refuses it too instead of converting it (an int is still a number).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 def _collect(
