@@ -1,6 +1,7 @@
 """What validation costs in a large datum repository: pre-commit on one datum, check --all.
 
-    python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR] [--hooks-only]
+    python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR]
+                                   [--hooks-only] [--no-compile]
 
 Builds, in a temporary directory, a git repository of N datums (copies of the bundled banking77
 datum under different names, all generated and locked, sharing the example upstream's mirror)
@@ -13,8 +14,13 @@ and a repository holding one datum, then measures in the same run:
   hooks' own work is the difference.
 
 It also times the one-process `datum-check` hook (`pre-commit run -c one-hook...`) against the
-four single-check hooks, and `datum --version`/`--help` against `python -c pass`. Commands are
-interleaved (A B C, B C A, ...) and reported as min-median-max.
+four single-check hooks, a hook that runs `true` on the same files (what pre-commit itself
+costs to run a hook), and `datum --version`/`--help` against `python -c pass`. Commands are
+interleaved (A B C, B C A, ...) and reported as min-median-max, with the load average.
+
+`--hooks-only` skips the `check --all` timings; `--keep DIR` keeps the repositories and a later
+run with the same DIR and `--datums` reuses them. datumkit is byte-compiled first, as pip does
+when pre-commit installs the hooks (`--no-compile` to time an editable install without .pyc).
 
 Goals (issues 4 and 14): check --all of 2,000 datums under 30 s on 2 cores; one datum's four
 hooks under 1 s, its datum-check hook under 0.35 s, beyond pre-commit's start-up; the
@@ -60,10 +66,13 @@ def hooks_config(hooks: Sequence[str] = HOOKS) -> str:
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook in hooks:
         hook_id = "datum-check" if hook == "all" else f"datum-{hook}"
+        entry = f"{BIN / 'datum-hook'} {hook}"
+        if hook == "noop":  # what pre-commit itself costs to run a hook on the files
+            hook_id, entry = "noop", shutil.which("true") or "true"
         lines += [
             f"      - id: {hook_id}",
             f"        name: {hook_id}",
-            f"        entry: {BIN / 'datum-hook'} {hook}",
+            f"        entry: {entry}",
             "        language: unsupported",
             "        files: ^datums/",
             "        require_serial: true",
@@ -153,6 +162,21 @@ def datum_files(root: Path, name: str) -> list[str]:
     return [p.relative_to(root).as_posix() for p in sorted(directory.rglob("*")) if p.is_file()]
 
 
+def compile_sources() -> None:
+    """Byte-compile datumkit's modules, as pip does when pre-commit installs the hooks.
+
+    An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE (common in CI and
+    sandboxes) every run would compile every module it imports again: a cost no user of the
+    installed hooks pays.
+    """
+    for package in ("tooling", "hooks"):
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(REPO_ROOT / package)],
+            check=True,
+            capture_output=True,
+        )
+
+
 def _reusable(root: Path, names: Sequence[str]) -> bool:
     """A repository kept by an earlier `--keep` run with these datums, committed."""
     last = root / "datums" / names[-1] / "datum.lock"
@@ -171,6 +195,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=None, help="datum check --jobs")
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="do not byte-compile datumkit first (time it as an editable install without .pyc)",
+    )
     parser.add_argument(
         "--hooks-only",
         action="store_true",
@@ -202,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             make_repository(small, 1, mirror)
             print(f"built the repositories in {time.perf_counter() - started:.1f}s")
 
+        if not args.no_compile:
+            compile_sources()
         load = " ".join(f"{value:.2f}" for value in os.getloadavg())
         datum = str(BIN / "datum")
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
@@ -226,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         single = datum_files(small, "task-00000")
         run = [pre_commit, "run"]
         one_hook = ["-c", ONE_HOOK_CONFIG]
+        noop_config = workdir / "noop.pre-commit-config.yaml"
+        noop_config.write_text(hooks_config(("noop",)))
+        noop_hook = ["-c", str(noop_config)]
         timings = {
             "startup big": Timing("start-up", [*run, "--files", "README.md"], big),
             "startup small": Timing("start-up", [*run, "--files", "README.md"], small),
@@ -233,6 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "four small": Timing("four hooks", [*run, "--files", *single], small),
             "one big": Timing("datum-check", [*run, *one_hook, "--files", *one], big),
             "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
+            "noop big": Timing("no-op hook", [*run, *noop_hook, "--files", *one], big),
         }
         interleaved(list(timings.values()), args.runs, env)
         python = [sys.executable, "-c", "pass"]
@@ -264,13 +299,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"pre-commit start-up (no hook runs): {timings['startup big'].spread()} in "
             f"{args.datums}-datum repo, {timings['startup small'].spread()} in 1-datum repo"
         )
+        noop = timings["noop big"].median - timings["startup big"].median
+        print(
+            f"pre-commit, one datum, a hook that runs `true`: {timings['noop big'].spread()} "
+            f"({noop:.3f}s beyond start-up: pre-commit's own cost of running a hook)"
+        )
         for key, goal in (("four", 1.0), ("one", 0.35)):
             big_t, small_t = timings[f"{key} big"], timings[f"{key} small"]
             own_big = big_t.median - timings["startup big"].median
             own_small = small_t.median - timings["startup small"].median
             print(
                 f"pre-commit, one datum, {big_t.label}, {args.datums}-datum repo: "
-                f"{big_t.spread()} (hooks' own work {own_big:.3f}s)  {verdict(own_big, goal, 's')}"
+                f"{big_t.spread()} (hooks' own work {own_big:.3f}s, of which the hook "
+                f"processes {big_t.median - timings['noop big'].median:.3f}s)  "
+                f"{verdict(own_big, goal, 's')}"
             )
             print(
                 f"pre-commit, one datum, {small_t.label}, 1-datum repo: {small_t.spread()} "

@@ -27,6 +27,8 @@ from datumkit.errors import DatumError
 from datumkit.model.project import Project
 from datumkit.model.root import find_project_root
 from datumkit.model.selection import datums_of_paths
+from datumkit.secrets.deferred import import_detect_secrets
+from datumkit_hooks import split
 
 #: the hook that runs every check (the `datum-check` hook id)
 ALL = "all"
@@ -94,12 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"rewrote {path}")
         if rewritten:
             return 1
-    if args.hook in ("secrets", ALL):
-        from datumkit.secrets.deferred import import_detect_secrets
-
-        import_detect_secrets()  # without `requests`, which only verification would use
     context = Project(root=root)
-    reports = check_many(context, names, only=None if args.hook == ALL else [args.hook])
+    if args.hook == ALL and split.can_split(names):
+        reports = split.check_split(context, names)
+    else:
+        if args.hook in ("secrets", ALL):
+            import_detect_secrets()  # without `requests`, which only verification would use
+        reports = check_many(context, names, only=None if args.hook == ALL else [args.hook])
     problems = [line for report in reports for line in _relevant(report, args.hook)]
     for line in problems:
         print(line)

@@ -1,13 +1,14 @@
-"""What the pre-commit hook process imports: only what the touched datums need.
+"""The pre-commit hook's process: what it imports, and its checks split over two processes.
 
 A commit's hook run is mostly interpreter start-up and imports (benchmarks/precommit.py times
 it); these tests pin the structure that keeps it small, never a time. Each runs the hook in a
-fresh interpreter and reads its `sys.modules`.
+fresh interpreter and reads its `sys.modules`, or compares the split run with the plain one.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,7 +57,10 @@ def test_every_check_runs_without_importing_requests(project: Path) -> None:
     outcome, printed = run_probe(project, "all", "datums/banking77/notes.md")
 
     assert outcome["code"] == 1
-    assert outcome["imported"] == ["pydantic", "pygit2", "detect_secrets", "ruamel.yaml"]
+    imported = outcome["imported"]
+    assert isinstance(imported, list)
+    assert "requests" not in imported and "urllib3" not in imported
+    assert {"pydantic", "detect_secrets", "ruamel.yaml"} <= set(imported)
     assert "datums/banking77/notes.md: line" in printed and "AWS Access Key" in printed
     assert "datums/banking77/baseline_sha.txt: line 1: expected" in printed  # generated ran
     assert key not in printed
@@ -98,3 +102,56 @@ def test_an_already_imported_requests_is_used_as_it_is() -> None:
     result = subprocess.run([sys.executable, "-c", ALREADY_PROBE], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "ok\n"
+
+
+SPLIT_PROBE = """
+import json, sys
+from pathlib import Path
+from datumkit.checks.runner import check_many
+from datumkit.model.project import Project
+from datumkit_hooks.split import check_split
+context = Project(root=Path.cwd())
+names = sys.argv[1:]
+def plain(reports):
+    return [[r.name, list(r.checks_run), [list(vars(f).values()) for f in r.findings]]
+            for r in reports]
+split = plain(check_split(context, names))
+alone = plain(check_many(context, names))
+print(json.dumps({"split": split, "alone": alone}))
+"""
+
+
+def split_and_alone(project: Path, *names: str) -> tuple[list[object], list[object]]:
+    result = subprocess.run(
+        [sys.executable, "-c", SPLIT_PROBE, *names], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    both = json.loads(result.stdout)
+    return both["split"], both["alone"]
+
+
+def test_the_split_run_reports_what_one_process_reports(project: Path) -> None:
+    """Findings of every check, from both halves, in the checks' order, for two datums."""
+    shutil.copytree(project / "datums/banking77", project / "datums/second")
+    notes = project / "datums/banking77/notes.md"
+    notes.write_text(notes.read_text() + "\naws_access_key_id = AKIA" + "ZQ3DRPXNV7K2HM5T\n")
+    patch = project / "datums/banking77/diff.patch"
+    patch.write_text(
+        patch.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+
+    split, alone = split_and_alone(project, "banking77", "second")
+
+    assert split == alone
+    checks = [finding[0] for finding in alone[0][2]]  # type: ignore[index]
+    assert {"generated", "patch", "secrets"} <= set(checks)
+    assert alone[0][1] == ["schema", "generated", "patch", "secrets", "leaks", "verified"]  # type: ignore[index]
+
+
+def test_the_split_run_reports_an_invalid_datum_once(project: Path) -> None:
+    path = project / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    split, alone = split_and_alone(project, "banking77")
+    assert split == alone
+    assert [finding[0] for finding in alone[0][2]] == ["schema"]  # type: ignore[index]
