@@ -17,6 +17,7 @@ Exit codes follow pre-commit's convention: 0 pass, 1 fail (findings, or files re
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -90,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = datums_of_paths(root, args.files)
     if not names:
         return 0
+    # pydantic's plugins (observability tools) have nothing to do in a hook, and looking for
+    # them reads every installed distribution's entry points on every commit
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args.hook in ("generated", ALL) and args.fix:
         rewritten = _rewrite(root, names)
         for path in rewritten:
