@@ -155,3 +155,30 @@ def test_the_split_run_reports_an_invalid_datum_once(project: Path) -> None:
     split, alone = split_and_alone(project, "banking77")
     assert split == alone
     assert [finding[0] for finding in alone[0][2]] == ["schema"]  # type: ignore[index]
+
+
+FAILED_CHILD_PROBE = """
+import json, os, sys
+from pathlib import Path
+from datumkit.model.project import Project
+from datumkit_hooks import split
+split._child = lambda *args: os._exit(3)  # a child that dies before sending anything
+reports = split.check_split(Project(root=Path.cwd()), ["banking77"])
+print(json.dumps([[r.name, list(r.checks_run), [f.check for f in r.findings]] for r in reports]))
+"""
+
+
+def test_a_failed_child_has_its_checks_run_here(project: Path) -> None:
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+    patch = project / "datums/banking77/diff.patch"
+    patch.write_text(
+        patch.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", FAILED_CHILD_PROBE], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    [[name, ran, checks]] = json.loads(result.stdout)
+    assert name == "banking77"
+    assert ran == ["schema", "generated", "patch", "secrets", "leaks", "verified"]
+    assert "generated" in checks and "patch" in checks

@@ -10,10 +10,10 @@ already imported and built (pydantic, the datum model, the YAML loader): nothing
 
 The result is the same as running every check here: the child's findings come back through a
 pipe (pickled; same code on both ends) and are merged in the checks' report order. Where fork
-is missing (Windows), only one core is available, or many datums are touched (the runner's
-worker pool parallelises those), the hook runs every check in this process. If the child fails
-for any reason, its half runs here, so an unexpected error surfaces as it would without the
-split.
+is missing or unsafe (Windows, macOS), only one core is available, or many datums are touched
+(the runner's worker pool parallelises those), the hook runs every check in this process. If
+the child fails for any reason, its half runs here, so an unexpected error surfaces as it would
+without the split.
 """
 
 from __future__ import annotations
@@ -41,8 +41,14 @@ _Sent = list[tuple[str, tuple[str, ...], tuple[Finding, ...]]]
 
 
 def can_split(names: Sequence[str]) -> bool:
-    """Whether splitting can save time here: fork exists, two cores, a few datums."""
-    return hasattr(os, "fork") and default_jobs() >= 2 and 0 < len(names) < PARALLEL_THRESHOLD
+    """Whether splitting can save time here: fork exists, two cores, a few datums.
+
+    Not on macOS, where a forked child that did not exec may abort in system frameworks (and
+    Python's own multiprocessing no longer forks); it would still be correct (its half runs
+    here after a failed child) but slower.
+    """
+    forks = hasattr(os, "fork") and sys.platform != "darwin"
+    return forks and default_jobs() >= 2 and 0 < len(names) < PARALLEL_THRESHOLD
 
 
 def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
