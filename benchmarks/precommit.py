@@ -1,7 +1,7 @@
 """What validation costs in a large datum repository: pre-commit on one datum, check --all.
 
     python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR]
-                                   [--hooks-only] [--no-compile]
+                                   [--hooks-only] [--no-compile] [--reference DIR]
 
 Builds, in a temporary directory, a git repository of N datums (copies of the bundled banking77
 datum under different names, all generated and locked, sharing the example upstream's mirror)
@@ -21,6 +21,9 @@ interleaved (A B C, B C A, ...) and reported as min-median-max, with the load av
 `--hooks-only` skips the `check --all` timings; `--keep DIR` keeps the repositories and a later
 run with the same DIR and `--datums` reuses them. datumkit is byte-compiled first, as pip does
 when pre-commit installs the hooks (`--no-compile` to time an editable install without .pyc).
+`--reference DIR` (a tree holding another version's tooling/ and hooks/, e.g. from
+`git archive main tooling hooks`) adds that version's datum-check hook to the same interleaved
+rounds, run from this venv with DIR on PYTHONPATH: the before/after ratio under the same load.
 
 Goals (issues 4 and 14): check --all of 2,000 datums under 30 s on 2 cores; one datum's four
 hooks under 1 s, its datum-check hook under 0.35 s, beyond pre-commit's start-up; the
@@ -129,6 +132,8 @@ class Timing:
     command: list[str]
     cwd: Path
     times: list[float] = field(default_factory=list)
+    #: added to the environment of this command only
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def median(self) -> float:
@@ -150,7 +155,11 @@ def interleaved(timings: Sequence[Timing], runs: int, env: dict[str, str]) -> No
         for timing in [*timings[shift:], *timings[:shift]]:
             started = time.perf_counter()
             result = subprocess.run(
-                timing.command, cwd=timing.cwd, env=env, capture_output=True, text=True
+                timing.command,
+                cwd=timing.cwd,
+                env={**env, **timing.extra_env},
+                capture_output=True,
+                text=True,
             )
             timing.times.append(time.perf_counter() - started)
             if result.returncode != 0:
@@ -162,7 +171,7 @@ def datum_files(root: Path, name: str) -> list[str]:
     return [p.relative_to(root).as_posix() for p in sorted(directory.rglob("*")) if p.is_file()]
 
 
-def compile_sources() -> None:
+def compile_sources(checkout: Path) -> None:
     """Byte-compile datumkit's modules, as pip does when pre-commit installs the hooks.
 
     An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE (common in CI and
@@ -171,7 +180,7 @@ def compile_sources() -> None:
     """
     for package in ("tooling", "hooks"):
         subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(REPO_ROOT / package)],
+            [sys.executable, "-m", "compileall", "-q", str(checkout / package)],
             check=True,
             capture_output=True,
         )
@@ -195,6 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=None, help="datum check --jobs")
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="also time the datum-check hook of another checkout's tooling/ and hooks/ "
+        "(e.g. `git archive main tooling hooks`), interleaved, for a before/after ratio",
+    )
     parser.add_argument(
         "--no-compile",
         action="store_true",
@@ -232,7 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"built the repositories in {time.perf_counter() - started:.1f}s")
 
         if not args.no_compile:
-            compile_sources()
+            compile_sources(REPO_ROOT)
+            if args.reference:
+                compile_sources(args.reference)
         load = " ".join(f"{value:.2f}" for value in os.getloadavg())
         datum = str(BIN / "datum")
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
@@ -269,6 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
             "noop big": Timing("no-op hook", [*run, *noop_hook, "--files", *one], big),
         }
+        if args.reference:
+            reference = args.reference.resolve()
+            paths = os.pathsep.join(str(reference / part) for part in ("tooling", "hooks"))
+            timings["reference big"] = Timing(
+                "datum-check of --reference",
+                [*run, *one_hook, "--files", *one],
+                big,
+                extra_env={"PYTHONPATH": paths},
+            )
         interleaved(list(timings.values()), args.runs, env)
         python = [sys.executable, "-c", "pass"]
         cli = {
@@ -319,6 +345,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(hooks' own work {own_small:.3f}s); large/single "
                 f"{big_t.median / small_t.median:.2f}x  "
                 f"{verdict(big_t.median / small_t.median, 1.5, 'x')}"
+            )
+        if args.reference:
+            ref, new = timings["reference big"], timings["one big"]
+            own_ref = ref.median - timings["startup big"].median
+            own_new = new.median - timings["startup big"].median
+            print(
+                f"pre-commit, one datum, datum-check of --reference {args.reference}: "
+                f"{ref.spread()} (hooks' own work {own_ref:.3f}s); this checkout's / reference's "
+                f"own work {own_new / own_ref:.2f}x"
             )
         base = cli["python"].median
         print(f"interpreter start-up (python -c pass): {cli['python'].spread()}")
