@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from datumkit_hooks import split
+
 HEAVY = ("pydantic", "pygit2", "detect_secrets", "ruamel.yaml", "requests", "urllib3")
 
 #: runs the hook's main() with argv[1:] and prints its exit code and which HEAVY it imported
@@ -182,3 +184,13 @@ def test_a_failed_child_has_its_checks_run_here(project: Path) -> None:
     assert name == "banking77"
     assert ran == ["schema", "generated", "patch", "secrets", "leaks", "verified"]
     assert "generated" in checks and "patch" in checks
+
+
+def test_the_split_needs_a_free_core_and_a_few_datums() -> None:
+    forks = sys.platform != "darwin"
+    assert split.can_split(["a"], cores=2, load=0.4) is forks
+    assert split.can_split(["a", "b"], cores=8, load=6.5) is forks
+    assert not split.can_split(["a"], cores=2, load=1.5)  # the other core is busy
+    assert not split.can_split(["a"], cores=1, load=0.0)
+    assert not split.can_split([], cores=2, load=0.0)
+    assert not split.can_split([f"d{n}" for n in range(8)], cores=8, load=0.0)  # the pool's job

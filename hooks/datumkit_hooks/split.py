@@ -10,10 +10,10 @@ already imported and built (pydantic, the datum model, the YAML loader): nothing
 
 The result is the same as running every check here: the child's findings come back through a
 pipe (pickled; same code on both ends) and are merged in the checks' report order. Where fork
-is missing or unsafe (Windows, macOS), only one core is available, or many datums are touched
-(the runner's worker pool parallelises those), the hook runs every check in this process. If
-the child fails for any reason, its half runs here, so an unexpected error surfaces as it would
-without the split.
+is missing or unsafe (Windows, macOS), no core is free besides this process's (one core, or a
+load average above cores - 1), or many datums are touched (the runner's worker pool
+parallelises those), the hook runs every check in this process. If the child fails for any
+reason, its half runs here, so an unexpected error surfaces as it would without the split.
 """
 
 from __future__ import annotations
@@ -40,15 +40,22 @@ LOCAL_CHECKS: tuple[str, ...] = (SCHEMA, *(c for c in CHECKS if c not in MIRROR_
 _Sent = list[tuple[str, tuple[str, ...], tuple[Finding, ...]]]
 
 
-def can_split(names: Sequence[str]) -> bool:
-    """Whether splitting can save time here: fork exists, two cores, a few datums.
+def can_split(names: Sequence[str], *, cores: int | None = None, load: float | None = None) -> bool:
+    """Whether splitting can save time here: fork, a free core besides ours, a few datums.
 
+    `cores` defaults to the cores this process may use, `load` to the one-minute load average.
+    As with `make -l`, a busy machine (load average above cores - 1) gets no second process:
+    there the two halves would only compete for the same core, and forking costs a little.
     Not on macOS, where a forked child that did not exec may abort in system frameworks (and
     Python's own multiprocessing no longer forks); it would still be correct (its half runs
     here after a failed child) but slower.
     """
-    forks = hasattr(os, "fork") and sys.platform != "darwin"
-    return forks and default_jobs() >= 2 and 0 < len(names) < PARALLEL_THRESHOLD
+    if not hasattr(os, "fork") or sys.platform == "darwin":
+        return False
+    cores = default_jobs() if cores is None else cores
+    if load is None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return cores >= 2 and load <= cores - 1 and 0 < len(names) < PARALLEL_THRESHOLD
 
 
 def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
