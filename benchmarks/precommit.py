@@ -1,6 +1,7 @@
 """What validation costs in a large datum repository: pre-commit on one datum, check --all.
 
     python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR]
+                                   [--hooks-only] [--no-compile] [--reference DIR]
 
 Builds, in a temporary directory, a git repository of N datums (copies of the bundled banking77
 datum under different names, all generated and locked, sharing the example upstream's mirror)
@@ -13,8 +14,16 @@ and a repository holding one datum, then measures in the same run:
   hooks' own work is the difference.
 
 It also times the one-process `datum-check` hook (`pre-commit run -c one-hook...`) against the
-four single-check hooks, and `datum --version`/`--help` against `python -c pass`. Commands are
-interleaved (A B C, B C A, ...) and reported as min-median-max.
+four single-check hooks, a hook that runs `true` on the same files (what pre-commit itself
+costs to run a hook), and `datum --version`/`--help` against `python -c pass`. Commands are
+interleaved (A B C, B C A, ...) and reported as min-median-max, with the load average.
+
+`--hooks-only` skips the `check --all` timings; `--keep DIR` keeps the repositories and a later
+run with the same DIR and `--datums` reuses them. datumkit is byte-compiled first, as pip does
+when pre-commit installs the hooks (`--no-compile` to time an editable install without .pyc).
+`--reference DIR` (a tree holding another version's tooling/ and hooks/, e.g. from
+`git archive main tooling hooks`) adds that version's datum-check hook to the same interleaved
+rounds, run from this venv with DIR on PYTHONPATH: the before/after ratio under the same load.
 
 Goals (issues 4 and 14): check --all of 2,000 datums under 30 s on 2 cores; one datum's four
 hooks under 1 s, its datum-check hook under 0.35 s, beyond pre-commit's start-up; the
@@ -60,10 +69,13 @@ def hooks_config(hooks: Sequence[str] = HOOKS) -> str:
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook in hooks:
         hook_id = "datum-check" if hook == "all" else f"datum-{hook}"
+        entry = f"{BIN / 'datum-hook'} {hook}"
+        if hook == "noop":  # what pre-commit itself costs to run a hook on the files
+            hook_id, entry = "noop", shutil.which("true") or "true"
         lines += [
             f"      - id: {hook_id}",
             f"        name: {hook_id}",
-            f"        entry: {BIN / 'datum-hook'} {hook}",
+            f"        entry: {entry}",
             "        language: unsupported",
             "        files: ^datums/",
             "        require_serial: true",
@@ -120,6 +132,8 @@ class Timing:
     command: list[str]
     cwd: Path
     times: list[float] = field(default_factory=list)
+    #: added to the environment of this command only
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def median(self) -> float:
@@ -141,7 +155,11 @@ def interleaved(timings: Sequence[Timing], runs: int, env: dict[str, str]) -> No
         for timing in [*timings[shift:], *timings[:shift]]:
             started = time.perf_counter()
             result = subprocess.run(
-                timing.command, cwd=timing.cwd, env=env, capture_output=True, text=True
+                timing.command,
+                cwd=timing.cwd,
+                env={**env, **timing.extra_env},
+                capture_output=True,
+                text=True,
             )
             timing.times.append(time.perf_counter() - started)
             if result.returncode != 0:
@@ -151,6 +169,27 @@ def interleaved(timings: Sequence[Timing], runs: int, env: dict[str, str]) -> No
 def datum_files(root: Path, name: str) -> list[str]:
     directory = root / "datums" / name
     return [p.relative_to(root).as_posix() for p in sorted(directory.rglob("*")) if p.is_file()]
+
+
+def compile_sources(checkout: Path) -> None:
+    """Byte-compile datumkit's modules, as pip does when pre-commit installs the hooks.
+
+    An editable install compiles nothing, and with PYTHONDONTWRITEBYTECODE (common in CI and
+    sandboxes) every run would compile every module it imports again: a cost no user of the
+    installed hooks pays.
+    """
+    for package in ("tooling", "hooks"):
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(checkout / package)],
+            check=True,
+            capture_output=True,
+        )
+
+
+def _reusable(root: Path, names: Sequence[str]) -> bool:
+    """A repository kept by an earlier `--keep` run with these datums, committed."""
+    last = root / "datums" / names[-1] / "datum.lock"
+    return last.is_file() and (root / ".git").is_dir() and (root / ONE_HOOK_CONFIG).is_file()
 
 
 def verdict(value: float, goal: float, unit: str, *, lower_is_better: bool = True) -> str:
@@ -165,6 +204,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=None, help="datum check --jobs")
     parser.add_argument("--keep", type=Path, help="build in DIR and keep it")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="also time the datum-check hook of another checkout's tooling/ and hooks/ "
+        "(e.g. `git archive main tooling hooks`), interleaved, for a before/after ratio",
+    )
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="do not byte-compile datumkit first (time it as an editable install without .pyc)",
+    )
+    parser.add_argument(
+        "--hooks-only",
+        action="store_true",
+        help="time only pre-commit and the CLI's start-up (skip check --all)",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="datumkit-bench-"))
@@ -181,33 +236,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cores: {os.cpu_count()}  datums: {args.datums}  runs: {args.runs} (medians)")
         started = time.perf_counter()
         big, small = workdir / "large", workdir / "single"
-        for root in (big, small):
-            shutil.rmtree(root, ignore_errors=True)
-        names = make_repository(big, args.datums, mirror)
-        make_repository(small, 1, mirror)
-        print(f"built the repositories in {time.perf_counter() - started:.1f}s")
+        names = [f"task-{index:05d}" for index in range(args.datums)]
+        if _reusable(big, names) and _reusable(small, names[:1]):
+            print("reusing the repositories kept in", workdir)
+        else:
+            for root in (big, small):
+                shutil.rmtree(root, ignore_errors=True)
+            names = make_repository(big, args.datums, mirror)
+            make_repository(small, 1, mirror)
+            print(f"built the repositories in {time.perf_counter() - started:.1f}s")
 
+        if not args.no_compile:
+            compile_sources(REPO_ROOT)
+            if args.reference:
+                compile_sources(args.reference)
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
         datum = str(BIN / "datum")
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         check = [datum, "check", "--all", "--json", *jobs]
         check_all = Timing("check --all --no-cache (cold)", [*check, "--no-cache"], big)
         warm = Timing("check --all, nothing changed (warm cache)", check, big)
-        subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)  # fill it
-        interleaved([check_all, warm], max(1, args.runs // 2), env)
         edited = names[:: max(1, len(names) // 10)][:10]
-        for name in edited:
-            notes = big / "datums" / name / "notes.md"
-            notes.write_text(notes.read_text() + "\nEdited for the benchmark.\n")
-        started = time.perf_counter()
-        subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)
-        after_edit = time.perf_counter() - started
-        git(big, "checkout", "--", "datums")  # pre-commit below must see a clean tree
+        after_edit = 0.0
+        if not args.hooks_only:
+            subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)  # fill it
+            interleaved([check_all, warm], max(1, args.runs // 2), env)
+            for name in edited:
+                notes = big / "datums" / name / "notes.md"
+                notes.write_text(notes.read_text() + "\nEdited for the benchmark.\n")
+            started = time.perf_counter()
+            subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)
+            after_edit = time.perf_counter() - started
+            git(big, "checkout", "--", "datums")  # pre-commit below must see a clean tree
 
         pre_commit = str(BIN / "pre-commit")
         one = datum_files(big, names[len(names) // 2])
         single = datum_files(small, "task-00000")
         run = [pre_commit, "run"]
         one_hook = ["-c", ONE_HOOK_CONFIG]
+        noop_config = workdir / "noop.pre-commit-config.yaml"
+        noop_config.write_text(hooks_config(("noop",)))
+        noop_hook = ["-c", str(noop_config)]
         timings = {
             "startup big": Timing("start-up", [*run, "--files", "README.md"], big),
             "startup small": Timing("start-up", [*run, "--files", "README.md"], small),
@@ -215,7 +284,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "four small": Timing("four hooks", [*run, "--files", *single], small),
             "one big": Timing("datum-check", [*run, *one_hook, "--files", *one], big),
             "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
+            "noop big": Timing("no-op hook", [*run, *noop_hook, "--files", *one], big),
         }
+        if args.reference:
+            reference = args.reference.resolve()
+            paths = os.pathsep.join(str(reference / part) for part in ("tooling", "hooks"))
+            timings["reference big"] = Timing(
+                "datum-check of --reference",
+                [*run, *one_hook, "--files", *one],
+                big,
+                extra_env={"PYTHONPATH": paths},
+            )
         interleaved(list(timings.values()), args.runs, env)
         python = [sys.executable, "-c", "pass"]
         cli = {
@@ -226,21 +305,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         interleaved(list(cli.values()), max(5, args.runs * 2), env)
 
         print()
-        print(
-            f"datum check --all, {args.datums} datums:  {check_all.spread()} (min-median-max)  "
-            f"({check_all.median / args.datums * 1000:.1f} ms/datum)  "
-            f"{verdict(check_all.median * 2000 / args.datums, 30, 's')} scaled to 2,000"
-        )
+        print(f"load average before the timed runs: {load}")
         at_goal = "" if args.datums == 2000 else f" (goals are for 2,000 datums; ran {args.datums})"
-        print(
-            f"datum check --all, warm cache, nothing changed: {warm.spread()}  "
-            f"{verdict(warm.median, 1.0, 's')}{at_goal}"
-        )
-        print(f"datum check --all after editing {len(edited)} datums: {after_edit:.2f}s (one run)")
-        print(f"datum check --all, cold: {verdict(check_all.median, 5, 's')}{at_goal}")
+        if not args.hooks_only:
+            print(
+                f"datum check --all, {args.datums} datums:  {check_all.spread()} "
+                f"(min-median-max)  ({check_all.median / args.datums * 1000:.1f} ms/datum)  "
+                f"{verdict(check_all.median * 2000 / args.datums, 30, 's')} scaled to 2,000"
+            )
+            print(
+                f"datum check --all, warm cache, nothing changed: {warm.spread()}  "
+                f"{verdict(warm.median, 1.0, 's')}{at_goal}"
+            )
+            print(
+                f"datum check --all after editing {len(edited)} datums: {after_edit:.2f}s (one run)"
+            )
+            print(f"datum check --all, cold: {verdict(check_all.median, 5, 's')}{at_goal}")
         print(
             f"pre-commit start-up (no hook runs): {timings['startup big'].spread()} in "
             f"{args.datums}-datum repo, {timings['startup small'].spread()} in 1-datum repo"
+        )
+        noop = timings["noop big"].median - timings["startup big"].median
+        print(
+            f"pre-commit, one datum, a hook that runs `true`: {timings['noop big'].spread()} "
+            f"({noop:.3f}s beyond start-up: pre-commit's own cost of running a hook)"
         )
         for key, goal in (("four", 1.0), ("one", 0.35)):
             big_t, small_t = timings[f"{key} big"], timings[f"{key} small"]
@@ -248,13 +336,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             own_small = small_t.median - timings["startup small"].median
             print(
                 f"pre-commit, one datum, {big_t.label}, {args.datums}-datum repo: "
-                f"{big_t.spread()} (hooks' own work {own_big:.3f}s)  {verdict(own_big, goal, 's')}"
+                f"{big_t.spread()} (hooks' own work {own_big:.3f}s, of which the hook "
+                f"processes {big_t.median - timings['noop big'].median:.3f}s)  "
+                f"{verdict(own_big, goal, 's')}"
             )
             print(
                 f"pre-commit, one datum, {small_t.label}, 1-datum repo: {small_t.spread()} "
                 f"(hooks' own work {own_small:.3f}s); large/single "
                 f"{big_t.median / small_t.median:.2f}x  "
                 f"{verdict(big_t.median / small_t.median, 1.5, 'x')}"
+            )
+        if args.reference:
+            ref, new = timings["reference big"], timings["one big"]
+            own_ref = ref.median - timings["startup big"].median
+            own_new = new.median - timings["startup big"].median
+            print(
+                f"pre-commit, one datum, datum-check of --reference {args.reference}: "
+                f"{ref.spread()} (hooks' own work {own_ref:.3f}s); this checkout's / reference's "
+                f"own work {own_new / own_ref:.2f}x"
             )
         base = cli["python"].median
         print(f"interpreter start-up (python -c pass): {cli['python'].spread()}")

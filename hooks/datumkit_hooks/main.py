@@ -17,6 +17,7 @@ Exit codes follow pre-commit's convention: 0 pass, 1 fail (findings, or files re
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,8 @@ from datumkit.errors import DatumError
 from datumkit.model.project import Project
 from datumkit.model.root import find_project_root
 from datumkit.model.selection import datums_of_paths
+from datumkit.secrets.deferred import import_detect_secrets
+from datumkit_hooks import split
 
 #: the hook that runs every check (the `datum-check` hook id)
 ALL = "all"
@@ -88,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = datums_of_paths(root, args.files)
     if not names:
         return 0
+    # pydantic's plugins (observability tools) have nothing to do in a hook, and looking for
+    # them reads every installed distribution's entry points on every commit
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args.hook in ("generated", ALL) and args.fix:
         rewritten = _rewrite(root, names)
         for path in rewritten:
@@ -95,7 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if rewritten:
             return 1
     context = Project(root=root)
-    reports = check_many(context, names, only=None if args.hook == ALL else [args.hook])
+    if args.hook == ALL and split.can_split(names):
+        reports = split.check_split(context, names)
+    else:
+        if args.hook in ("secrets", ALL):
+            import_detect_secrets()  # without `requests`, which only verification would use
+        reports = check_many(context, names, only=None if args.hook == ALL else [args.hook])
     problems = [line for report in reports for line in _relevant(report, args.hook)]
     for line in problems:
         print(line)

@@ -13,7 +13,6 @@ from datumkit.errors import DatumError
 from datumkit.generate.drift import first_difference
 from datumkit.generate.lock import render_lock
 from datumkit.git.apply import FileChange
-from datumkit.git.materialize import in_sparse_checkout
 from datumkit.model.applied import apply_datum_patch
 from datumkit.model.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
 from datumkit.model.project import Project
@@ -30,6 +29,10 @@ def _touched_paths(files: Iterable[FileChange]) -> Iterator[str]:
 
 def _placement_findings(source: DatumSource, files: Iterable[FileChange]) -> Iterator[Finding]:
     repo = source.datum.repo
+    if repo.sparse_checkout:
+        # materialize (attributes, path safety, tree writing) only for sparse datums: the
+        # pre-commit hook imports what the touched datum needs (ARCHITECTURE.md invariant 5)
+        from datumkit.git.materialize import in_sparse_checkout
     for path in sorted(set(_touched_paths(files))):
         if repo.subdir and not (path == repo.subdir or path.startswith(repo.subdir + "/")):
             yield Finding(

@@ -12,11 +12,14 @@ alone. The format is small and line-based so a diff of it reads well in a PR:
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from datumkit import __version__
-from datumkit.git.apply import PatchResult
 from datumkit.git.errors import one_line
 from datumkit.model.datumdir import LOCK_FILE, PATCH_FILE, DatumSource
+
+if TYPE_CHECKING:  # git.apply imports pygit2: reading a lock (the verified check) needs neither
+    from datumkit.git.apply import PatchResult
 
 PATH = LOCK_FILE
 LOCK_FORMAT = 1

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import pygit2
 from pygit2.enums import RepositoryOpenFlag
 
@@ -93,6 +92,8 @@ def default_cache_dir() -> Path:
     override = os.environ.get(CACHE_ENV, "").strip()
     if override:
         return Path(override).expanduser()
+    import platformdirs  # only when no cache directory is configured
+
     return Path(platformdirs.user_cache_dir("datumkit")) / "mirrors"
 
 

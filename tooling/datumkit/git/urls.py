@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP = re.compile(r"(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.*)", re.DOTALL)
@@ -50,6 +49,9 @@ def parse_git_url(git_url: str) -> GitUrl:
     if _SCHEME.match(text):
         parts = urlsplit(text)
         if parts.scheme.lower() == "file":
+            # urllib.request imports http.client, email and ssl: only file:// URLs need it
+            from urllib.request import url2pathname
+
             return _local_url(Path(url2pathname(parts.path)))
         return _scheme_url(text, parts)
     scp = _SCP.fullmatch(text)

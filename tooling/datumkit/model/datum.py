@@ -374,7 +374,9 @@ class _Strict(BaseModel):
     use, so the tool refuses it too instead of converting it (an int is still a number).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: a model's validator is built when first used, not at import: a process that
+    # validates one datum builds the Datum model's, not one per model class (pre-commit start-up)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 def _collect(

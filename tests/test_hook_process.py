@@ -1,0 +1,196 @@
+"""The pre-commit hook's process: what it imports, and its checks split over two processes.
+
+A commit's hook run is mostly interpreter start-up and imports (benchmarks/precommit.py times
+it); these tests pin the structure that keeps it small, never a time. Each runs the hook in a
+fresh interpreter and reads its `sys.modules`, or compares the split run with the plain one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from datumkit_hooks import split
+
+HEAVY = ("pydantic", "pygit2", "detect_secrets", "ruamel.yaml", "requests", "urllib3")
+
+#: runs the hook's main() with argv[1:] and prints its exit code and which HEAVY it imported
+HOOK_PROBE = f"""
+import json, sys
+from datumkit_hooks.main import main
+code = main(sys.argv[1:])
+print(json.dumps({{"code": code, "imported": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+
+
+def run_probe(cwd: Path, *args: str) -> tuple[dict[str, object], str]:
+    result = subprocess.run(
+        [sys.executable, "-c", HOOK_PROBE, *args], cwd=cwd, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    *printed, last = result.stdout.splitlines()
+    outcome: dict[str, object] = json.loads(last)
+    return outcome, "\n".join(printed)
+
+
+def test_a_commit_touching_no_datum_imports_no_library(project: Path) -> None:
+    (project / "README.md").write_text("hello\n")
+    outcome, printed = run_probe(project, "all", "README.md", "pyproject.toml")
+    assert outcome == {"code": 0, "imported": []}
+    assert printed == ""
+
+
+def test_the_schema_hook_imports_neither_git_nor_the_secret_scanner(project: Path) -> None:
+    outcome, _ = run_probe(project, "schema", "datums/banking77/datum.yaml")
+    assert outcome["code"] == 0
+    assert outcome["imported"] == ["pydantic", "ruamel.yaml"]
+
+
+def test_every_check_runs_without_importing_requests(project: Path) -> None:
+    """detect-secrets imports requests only to verify secrets, which datumkit never does."""
+    notes = project / "datums/banking77/notes.md"
+    key = "AKIA" + "ZQ3DRPXNV7K2HM5T"
+    notes.write_text(notes.read_text() + f"\naws_access_key_id = {key}\n")
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+
+    outcome, printed = run_probe(project, "all", "datums/banking77/notes.md")
+
+    assert outcome["code"] == 1
+    imported = outcome["imported"]
+    assert isinstance(imported, list)
+    assert "requests" not in imported and "urllib3" not in imported
+    assert {"pydantic", "detect_secrets", "ruamel.yaml"} <= set(imported)
+    assert "datums/banking77/notes.md: line" in printed and "AWS Access Key" in printed
+    assert "datums/banking77/baseline_sha.txt: line 1: expected" in printed  # generated ran
+    assert key not in printed
+
+
+DEFERRED_PROBE = """
+import sys
+from datumkit.secrets.deferred import import_detect_secrets
+import_detect_secrets()
+assert "requests" not in sys.modules, "requests was imported"
+import detect_secrets.plugins.aws as aws
+import requests
+assert hasattr(requests, "Session"), "import requests gave the stand-in"
+# what detect-secrets holds forwards to the real library once used
+assert aws.requests.exceptions.RequestException is requests.exceptions.RequestException
+assert aws.requests.Response is requests.Response
+print("ok")
+"""
+
+
+def test_the_stand_in_for_requests_leaves_and_forwards_to_the_real_library() -> None:
+    result = subprocess.run([sys.executable, "-c", DEFERRED_PROBE], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+
+
+ALREADY_PROBE = """
+import sys
+import requests
+from datumkit.secrets.deferred import import_detect_secrets
+import_detect_secrets()
+import detect_secrets.plugins.aws as aws
+assert aws.requests is requests, "an imported requests is used as it is"
+print("ok")
+"""
+
+
+def test_an_already_imported_requests_is_used_as_it_is() -> None:
+    result = subprocess.run([sys.executable, "-c", ALREADY_PROBE], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+
+
+SPLIT_PROBE = """
+import json, sys
+from pathlib import Path
+from datumkit.checks.runner import check_many
+from datumkit.model.project import Project
+from datumkit_hooks.split import check_split
+context = Project(root=Path.cwd())
+names = sys.argv[1:]
+def plain(reports):
+    return [[r.name, list(r.checks_run), [list(vars(f).values()) for f in r.findings]]
+            for r in reports]
+split = plain(check_split(context, names))
+alone = plain(check_many(context, names))
+print(json.dumps({"split": split, "alone": alone}))
+"""
+
+
+def split_and_alone(project: Path, *names: str) -> tuple[list[object], list[object]]:
+    result = subprocess.run(
+        [sys.executable, "-c", SPLIT_PROBE, *names], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    both = json.loads(result.stdout)
+    return both["split"], both["alone"]
+
+
+def test_the_split_run_reports_what_one_process_reports(project: Path) -> None:
+    """Findings of every check, from both halves, in the checks' order, for two datums."""
+    shutil.copytree(project / "datums/banking77", project / "datums/second")
+    notes = project / "datums/banking77/notes.md"
+    notes.write_text(notes.read_text() + "\naws_access_key_id = AKIA" + "ZQ3DRPXNV7K2HM5T\n")
+    patch = project / "datums/banking77/diff.patch"
+    patch.write_text(
+        patch.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+
+    split, alone = split_and_alone(project, "banking77", "second")
+
+    assert split == alone
+    checks = [finding[0] for finding in alone[0][2]]  # type: ignore[index]
+    assert {"generated", "patch", "secrets"} <= set(checks)
+    assert alone[0][1] == ["schema", "generated", "patch", "secrets", "leaks", "verified"]  # type: ignore[index]
+
+
+def test_the_split_run_reports_an_invalid_datum_once(project: Path) -> None:
+    path = project / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    split, alone = split_and_alone(project, "banking77")
+    assert split == alone
+    assert [finding[0] for finding in alone[0][2]] == ["schema"]  # type: ignore[index]
+
+
+FAILED_CHILD_PROBE = """
+import json, os, sys
+from pathlib import Path
+from datumkit.model.project import Project
+from datumkit_hooks import split
+split._child = lambda *args: os._exit(3)  # a child that dies before sending anything
+reports = split.check_split(Project(root=Path.cwd()), ["banking77"])
+print(json.dumps([[r.name, list(r.checks_run), [f.check for f in r.findings]] for r in reports]))
+"""
+
+
+def test_a_failed_child_has_its_checks_run_here(project: Path) -> None:
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+    patch = project / "datums/banking77/diff.patch"
+    patch.write_text(
+        patch.read_text().replace(" from __future__ import annotations\n", " import os\n")
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", FAILED_CHILD_PROBE], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    [[name, ran, checks]] = json.loads(result.stdout)
+    assert name == "banking77"
+    assert ran == ["schema", "generated", "patch", "secrets", "leaks", "verified"]
+    assert "generated" in checks and "patch" in checks
+
+
+def test_the_split_needs_a_free_core_and_a_few_datums() -> None:
+    forks = sys.platform != "darwin"
+    assert split.can_split(["a"], cores=2, load=0.4) is forks
+    assert split.can_split(["a", "b"], cores=8, load=6.5) is forks
+    assert not split.can_split(["a"], cores=2, load=1.5)  # the other core is busy
+    assert not split.can_split(["a"], cores=1, load=0.0)
+    assert not split.can_split([], cores=2, load=0.0)
+    assert not split.can_split([f"d{n}" for n in range(8)], cores=8, load=0.0)  # the pool's job
