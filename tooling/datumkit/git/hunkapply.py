@@ -55,11 +55,97 @@ class HunkFailed(Exception):
 
 
 def apply_hunks(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
-    """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`."""
+    """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`.
+
+    The usual patch (every hunk found where its header says, in file order) is applied on the
+    file as one byte string (:func:`_apply_in_place`); anything else is re-applied from the
+    start line by line (:class:`_Image`), which also words the failure.
+    """
+    fast = _apply_in_place(data, hunks)
+    if fast is not None:
+        return fast
     image = _Image(split_lines(data))
     for hunk in hunks:
         image.apply(hunk)
     return b"".join(image.lines)
+
+
+#: how many earlier occurrences of a preimage the in-place path steps over before giving up
+_MAX_SKIPS = 8
+
+
+def _apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
+    """``hunks`` applied without splitting ``data`` into lines, or ``None`` to go line by line.
+
+    A hunk is accepted only where git would accept it first: at its stated line (or at the
+    anchor a hunk without leading/trailing context must use), after the previous hunk. The
+    preimage is found with ``bytes.find`` from the end of the previous hunk and its line number
+    counted with ``bytes.count``, both in C; a hit on an earlier line that merely repeats the
+    preimage is stepped over. Anything git would resolve by searching outwards, an overlap, a
+    ``\\ No newline`` marker or an empty preimage in a non-empty file returns ``None``, and the
+    line-by-line path decides (with git's full rules) from scratch. The result is joined from
+    slices of ``data`` and the postimages; no line object is made.
+    """
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    cursor = 0  # bytes of data consumed: everything before is in pieces
+    line = 0  # line number (0-based) of data[cursor]
+    shift = 0  # lines the hunks so far added (negative: removed)
+    for hunk in hunks:
+        sides = hunk.sides()
+        if sides is None:
+            return None
+        pre, post = sides
+        beginning = hunk.old_start <= 1
+        end = hunk.trailing == 0
+        if not pre:
+            if data or pieces or not beginning:
+                return None
+            at, found_line = 0, 0  # a new file, or a hunk filling an empty one
+        elif pre[-1] != 10:
+            return None
+        elif beginning:
+            if pieces or not data.startswith(pre) or (end and len(data) != len(pre)):
+                return None
+            at, found_line = 0, 0
+        elif end:
+            at = len(data) - len(pre)
+            if at < cursor or not data.endswith(pre) or (at and data[at - 1] != 10):
+                return None
+            found_line = line + data.count(b"\n", cursor, at)
+        else:
+            want = (hunk.new_start - 1 if hunk.new_start else 0) - shift
+            found = _find_at_line(data, pre, cursor, line, want)
+            if found is None:
+                return None
+            at, found_line = found
+        pre_lines, post_lines = pre.count(b"\n"), post.count(b"\n")
+        pieces.append(view[cursor:at])
+        pieces.append(post)
+        cursor = at + len(pre)
+        line = found_line + pre_lines
+        shift += post_lines - pre_lines
+    pieces.append(view[cursor:])
+    return b"".join(pieces)
+
+
+def _find_at_line(
+    data: bytes, pre: bytes, pos: int, line: int, want: int
+) -> tuple[int, int] | None:
+    """Offset and line of ``pre`` starting exactly at line ``want`` (``pos`` is at ``line``)."""
+    for _ in range(_MAX_SKIPS):
+        at = data.find(pre, pos)
+        if at < 0:
+            return None
+        line += data.count(b"\n", pos, at)
+        if at == 0 or data[at - 1] == 10:  # a line start
+            if line == want:
+                return at, line
+            if line > want:
+                return None
+        line += data[at] == 10
+        pos = at + 1
+    return None
 
 
 class _Image:

@@ -31,6 +31,8 @@ _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
 _first_bytes = itemgetter(0)
+#: Runs of body lines with one kind of origin (context, removed, added), on the origin string.
+_RUNS = re.compile(rb"[ \n]+|-+|\++")
 _BINARY_HUNK = re.compile(rb"(literal|delta) (\d+)\n\Z")
 _EPOCH = re.compile(
     rb"(?P<date>1969-12-31|1970-01-01) (?P<h>[0-2][0-9]):(?P<m>[0-5][0-9]):00(?:\.0+)?"
@@ -156,6 +158,46 @@ class ParsedHunk:
             for side in sides:
                 side.append(content)
         return pre, post
+
+    def sides(self) -> tuple[bytes, bytes] | None:
+        """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
+
+        Built per run of same-origin lines rather than per line: a run is joined in C and its
+        origin bytes dropped with one ``replace`` of ``"\\n" + origin`` (inside a body every
+        newline is followed by exactly the next line's origin byte, so that replace removes
+        origins and nothing else). Real hunks have a handful of runs whatever their length.
+        A ``\\`` marker changes a line's newline, which :meth:`images` handles; this returns
+        ``None`` then.
+        """
+        origins = self.origins
+        if b"\\" in origins:
+            return None
+        lines = self.lines
+        pre: list[bytes] = []
+        post: list[bytes] = []
+        covered = 0
+        for run in _RUNS.finditer(origins):
+            start, end = run.span()
+            if start != covered:
+                return None  # a line of another kind: leave it to the line-by-line path
+            covered = end
+            chunk = b"".join(lines[start:end])
+            kind = chunk[0]
+            if kind == 10:  # an empty context line ("\n") opens the run: nothing to drop
+                text = chunk.replace(b"\n ", b"\n")
+            elif kind == 32:
+                text = chunk[1:].replace(b"\n ", b"\n")
+            elif kind == 45:
+                pre.append(chunk[1:].replace(b"\n-", b"\n"))
+                continue
+            else:
+                post.append(chunk[1:].replace(b"\n+", b"\n"))
+                continue
+            pre.append(text)
+            post.append(text)
+        if covered != len(origins):
+            return None
+        return b"".join(pre), b"".join(post)
 
     def reversed(self) -> ParsedHunk:
         """The hunk that undoes this one (``git apply -R``)."""
