@@ -58,12 +58,17 @@ def apply_hunks(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
     """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`.
 
     The usual patch (every hunk found where its header says, in file order) is applied on the
-    file as one byte string (:func:`_apply_in_place`); anything else is re-applied from the
+    file as one byte string (:func:`apply_in_place`); anything else is re-applied from the
     start line by line (:class:`_Image`), which also words the failure.
     """
-    fast = _apply_in_place(data, hunks)
+    fast = apply_in_place(data, hunks)
     if fast is not None:
         return fast
+    return apply_by_lines(data, hunks)
+
+
+def apply_by_lines(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
+    """:func:`apply_hunks` on a list of lines, with git's whole search and failure rules."""
     image = _Image(split_lines(data))
     for hunk in hunks:
         image.apply(hunk)
@@ -74,7 +79,7 @@ def apply_hunks(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
 _MAX_SKIPS = 8
 
 
-def _apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
+def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
     """``hunks`` applied without splitting ``data`` into lines, or ``None`` to go line by line.
 
     A hunk is accepted only where git would accept it first: at its stated line (or at the
