@@ -9,6 +9,7 @@ derandomized like tests/test_fuzz.py.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import difflib
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from datumkit.git.binary import BinaryPatchError, decode_base85_line, decode_base85_lines
 from datumkit.git.hunkapply import HunkFailed, apply_by_lines, apply_hunks, apply_in_place
-from datumkit.git.patchparse import parse_patch
+from datumkit.git.patchparse import parse_patch, split_lines
 from datumkit.git.tree import (
     REGULAR_MODE,
     TREE_MODE,
@@ -215,3 +217,38 @@ def _conflicts(index: pygit2.Index, path: str) -> bool:
     parts = path.split("/")
     prefixes = {"/".join(parts[:i]) for i in range(1, len(parts))}
     return any(p in prefixes or p.startswith(path + "/") for p in paths)
+
+
+# --------------------------------------------------------------------------- binary hunks
+
+
+def _base85_lines(data: bytes, width: int) -> list[bytes]:
+    """Data lines as git writes them (at most 52 bytes a line; ``width`` makes shorter ones)."""
+    lines = []
+    for at in range(0, len(data), width):
+        chunk = data[at : at + width]
+        marker = len(chunk) + (64 if len(chunk) <= 26 else 70)
+        lines.append(bytes([marker]) + base64.b85encode(chunk + b"\0" * (-len(chunk) % 4)) + b"\n")
+    return lines
+
+
+@CI
+@given(st.binary(max_size=600), st.integers(1, 52), st.integers(0, 200), st.binary(max_size=1))
+def test_bulk_base85_agrees_with_the_per_line_decoder(
+    data: bytes, width: int, at: int, junk: bytes
+) -> None:
+    lines = _base85_lines(data, width)
+    assert decode_base85_lines(lines) == data
+    if not lines or not junk:
+        return
+    # one byte changed somewhere: both decoders fail together, or agree on the result
+    flat = bytearray(b"".join(lines))
+    flat[at % len(flat)] = junk[0]
+    broken = split_lines(bytes(flat))
+    try:
+        per_line: bytes | None = b"".join(decode_base85_line(x.rstrip(b"\n")) for x in broken)
+    except BinaryPatchError:
+        per_line = None
+    if any(not x.endswith(b"\n") for x in broken):
+        return  # the hunk ends without its empty line: refused before decoding
+    assert decode_base85_lines(broken) == per_line

@@ -14,12 +14,19 @@ reported with the patch line that breaks it. Nothing here needs a repository.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
-from typing import Literal
+from itertools import compress, repeat
+from operator import getitem, itemgetter
+from typing import Literal, cast
 
-from datumkit.git.binary import BinaryPatchError, decode_base85_line, inflate
+from datumkit.git.binary import (
+    BinaryPatchError,
+    decode_base85_line,
+    decode_base85_lines,
+    inflate,
+)
 from datumkit.git.errors import MalformedPatch, UnsafePath
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
@@ -27,12 +34,18 @@ ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 #: git's marker after a line that has no newline (the text is localised; only "\\ " is fixed).
 NO_NEWLINE_MARKER = b"\\ No newline at end of file\n"
 
+_SPACE_OR_TAB = re.compile(rb"[ \t]")
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
 _first_bytes = itemgetter(0)
-#: Runs of body lines with one kind of origin (context, removed, added), on the origin string.
-_RUNS = re.compile(rb"[ \n]+|-+|\++")
+#: translation tables: the origin string becomes 1 for a line a side keeps, 0 for one it drops
+_KEEP_PRE = bytes(0 if byte == ord("+") else 1 for byte in range(256))
+_KEEP_POST = bytes(0 if byte == ord("-") else 1 for byte in range(256))
+#: endless ``slice(1, None)``: a line without its origin byte
+_AFTER_ORIGIN = repeat(slice(1, None))
+#: ``line[cut]`` as a C function for ``map``
+_cut = cast(Callable[[bytes, slice], bytes], getitem)
 _BINARY_HUNK = re.compile(rb"(literal|delta) (\d+)\n\Z")
 _EPOCH = re.compile(
     rb"(?P<date>1969-12-31|1970-01-01) (?P<h>[0-2][0-9]):(?P<m>[0-5][0-9]):00(?:\.0+)?"
@@ -162,42 +175,23 @@ class ParsedHunk:
     def sides(self) -> tuple[bytes, bytes] | None:
         """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
 
-        Built per run of same-origin lines rather than per line: a run is joined in C and its
-        origin bytes dropped with one ``replace`` of ``"\\n" + origin`` (inside a body every
-        newline is followed by exactly the next line's origin byte, so that replace removes
-        origins and nothing else). Real hunks have a handful of runs whatever their length.
-        A ``\\`` marker changes a line's newline, which :meth:`images` handles; this returns
-        ``None`` then.
+        For the usual body (every line starts with ' ', '-' or '+') each side is picked with
+        ``itertools.compress`` over a translated origin string and stripped of its origin with
+        ``map(getitem, ..., repeat(slice(1, None)))``: the loop over lines runs in C. A bare
+        empty context line (``"\\n"``, no origin to strip) goes through :meth:`images`; a ``\\``
+        marker changes a line's newline and returns ``None`` (the line-by-line path handles it).
         """
         origins = self.origins
-        if b"\\" in origins:
-            return None
         lines = self.lines
-        pre: list[bytes] = []
-        post: list[bytes] = []
-        covered = 0
-        for run in _RUNS.finditer(origins):
-            start, end = run.span()
-            if start != covered:
-                return None  # a line of another kind: leave it to the line-by-line path
-            covered = end
-            chunk = b"".join(lines[start:end])
-            kind = chunk[0]
-            if kind == 10:  # an empty context line ("\n") opens the run: nothing to drop
-                text = chunk.replace(b"\n ", b"\n")
-            elif kind == 32:
-                text = chunk[1:].replace(b"\n ", b"\n")
-            elif kind == 45:
-                pre.append(chunk[1:].replace(b"\n-", b"\n"))
-                continue
-            else:
-                post.append(chunk[1:].replace(b"\n+", b"\n"))
-                continue
-            pre.append(text)
-            post.append(text)
-        if covered != len(origins):
-            return None
-        return b"".join(pre), b"".join(post)
+        if origins.translate(None, b" +-"):
+            if b"\\" in origins:
+                return None
+            pre, post = self.images()
+            return b"".join(pre), b"".join(post)
+        return (
+            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_PRE)), _AFTER_ORIGIN)),
+            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_POST)), _AFTER_ORIGIN)),
+        )
 
     def reversed(self) -> ParsedHunk:
         """The hunk that undoes this one (``git apply -R``)."""
@@ -415,6 +409,8 @@ def _is_dotgit_alias(part: bytes) -> bool:
     `.git::$INDEX_ALLOCATION` (an NTFS stream), `.git\\x` (a backslash separates on Windows)
     and `.g\u200cit` (HFS+ ignores zero-width characters)."""
     lowered = part.lower()
+    if b"git" not in lowered and part.isascii():
+        return False  # every alias spells "git"; only non-ASCII names can hide it (HFS+)
     for piece in lowered.split(b"\\"):
         if piece.rstrip(b". ") == b".git" or piece == b"git~1" or piece.startswith(b".git:"):
             return True
@@ -514,11 +510,11 @@ def _git_header_name(rest: bytes) -> bytes | None:
         if other_name and head[len(other_name) :].strip() == b"" and head.startswith(other_name):
             return other_name
         return None
-    for i, c in enumerate(name):
-        if c in (ord(" "), ord("\t")):
-            candidate = _skip_tree_prefix(name[i + 1 :], 1)
-            if candidate is not None and candidate == name[:i]:
-                return candidate
+    for space in _SPACE_OR_TAB.finditer(name):
+        i = space.start()
+        candidate = _skip_tree_prefix(name[i + 1 :], 1)
+        if candidate is not None and candidate == name[:i]:
+            return candidate
     return None
 
 
@@ -613,6 +609,8 @@ class _Parser:
         self.files: list[ParsedFile] = []
         self.warnings: list[str] = []
         self.first_error: MalformedPatch | None = None
+        #: names already found safe
+        self.safe: set[bytes] = set()
 
     # -- driver
 
@@ -663,7 +661,12 @@ class _Parser:
     def _check_safe(self, name: bytes | None, line_no: int) -> None:
         if name is None:
             return
+        if name in self.safe:
+            return  # the same name is checked up to three times per section
         reason = unsafe_reason(name)
+        if reason is None:
+            self.safe.add(name)
+            return
         if reason is not None:
             raise UnsafePath(decode_path(name), reason, line_no=line_no)
 
@@ -688,7 +691,7 @@ class _Parser:
         if not line.endswith(b"\n"):
             return False
         body = line[:-1]
-        for prefix, handler in _HEADER_HANDLERS:
+        for prefix, handler in _HEADERS_BY_START.get(body[:3], ()):
             if body.startswith(prefix):
                 handler(self, hdr, body[len(prefix) :], line_no)
                 self._check_extensions(hdr, line_no)
@@ -936,6 +939,7 @@ class _Parser:
             section=line[match.end() :].strip().decode("utf-8", "replace"),
             patch_line=j + 1,
         )
+        hunk.__dict__["origins"] = origins  # the cached property, already cut from the patch's
         return hunk, k
 
     def _plain_body_end(self, k: int, old_lines: int, new_lines: int) -> int:
@@ -1013,21 +1017,23 @@ class _Parser:
         match = _BINARY_HUNK.match(self.lines[j])
         if match is None:
             return None, j
-        data = bytearray()
-        k = j + 1
-        while True:
-            if k >= len(self.lines):
-                raise self._malformed("binary hunk is not ended by an empty line", k, path)
-            line = self.lines[k]
-            k += 1
-            if line == b"\n":
-                break
-            try:
-                data += decode_base85_line(line.rstrip(b"\n"))
-            except BinaryPatchError as exc:
-                raise self._malformed(f"corrupt binary patch: {exc}", k, path) from None
         try:
-            content = inflate(bytes(data), _int(match[2]))
+            end = self.lines.index(b"\n", j + 1)
+        except ValueError:
+            raise self._malformed(
+                "binary hunk is not ended by an empty line", len(self.lines), path
+            ) from None
+        data = decode_base85_lines(self.lines[j + 1 : end])
+        if data is None:  # find the first bad line and say what is wrong with it
+            for k in range(j + 1, end):
+                try:
+                    decode_base85_line(self.lines[k].rstrip(b"\n"))
+                except BinaryPatchError as exc:
+                    raise self._malformed(f"corrupt binary patch: {exc}", k + 1, path) from None
+            raise self._malformed("corrupt binary patch", j + 1, path)  # pragma: no cover
+        k = end + 1
+        try:
+            content = inflate(data, _int(match[2]))
         except BinaryPatchError as exc:
             raise self._malformed(f"corrupt binary patch: {exc}", j + 1, path) from None
         method: Literal["literal", "delta"] = "literal" if match[1] == b"literal" else "delta"
@@ -1054,7 +1060,8 @@ def _show(line: bytes) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-_HEADER_HANDLERS = (
+_HeaderHandler = Callable[[_Parser, _Header, bytes, int], None]
+_HEADER_HANDLERS: tuple[tuple[bytes, _HeaderHandler], ...] = (
     (b"--- ", _Parser._old_name_line),
     (b"+++ ", _Parser._new_name_line),
     (b"old mode ", _Parser._old_mode_line),
@@ -1071,3 +1078,7 @@ _HEADER_HANDLERS = (
     (b"dissimilarity index ", _Parser._similarity_line),
     (b"index ", _Parser._index_line),
 )
+#: the handlers by the first three bytes of their prefix (order within a group kept)
+_HEADERS_BY_START: dict[bytes, tuple[tuple[bytes, _HeaderHandler], ...]] = {}
+for _prefix, _handler in _HEADER_HANDLERS:
+    _HEADERS_BY_START[_prefix[:3]] = (*_HEADERS_BY_START.get(_prefix[:3], ()), (_prefix, _handler))
