@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from datumkit.git import tree as tree_module
 from datumkit.git.binary import BinaryPatchError, decode_base85_line, decode_base85_lines
 from datumkit.git.hunkapply import HunkFailed, apply_by_lines, apply_hunks, apply_in_place
 from datumkit.git.patchparse import parse_patch, split_lines
@@ -209,6 +210,18 @@ def test_spliced_trees_hash_like_libgit2(
             if path in [e.path for e in index]:
                 index.remove(path)
     assert editor.finish() == str(index.write_tree(repo))
+
+
+def test_spliced_trees_hash_like_libgit2_with_indexed_trees(
+    tree_repo: pygit2.Repository,
+) -> None:
+    """The same with every tree indexed whole at its first lookup (the many-names route)."""
+    before = tree_module._INDEX_AFTER
+    tree_module._INDEX_AFTER = 0
+    try:
+        test_spliced_trees_hash_like_libgit2(tree_repo=tree_repo)
+    finally:
+        tree_module._INDEX_AFTER = before
 
 
 def _conflicts(index: pygit2.Index, path: str) -> bool:

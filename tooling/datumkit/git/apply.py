@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -206,7 +206,7 @@ def _reverse_applies(reader: TreeReader, root: str, parsed: ParsedPatch) -> bool
 
 def _build_tree(
     reader: TreeReader, root: str, applied: list[_Applied]
-) -> tuple[str, dict[str, tuple[str, bytes]]]:
+) -> tuple[str, Mapping[str, tuple[str, bytes]]]:
     """Removals first, then writes in patch order, as ``write_out_results`` does."""
     editor = TreeEditor(reader, root)
     for item in applied:
@@ -221,8 +221,37 @@ def _build_tree(
         except TreeConflict as conflict:
             _fail(item.change.path, f"cannot create it: {conflict.path!r} {conflict.reason}")
     tree = editor.finish()
-    objects = {oid: obj for oid, obj in editor.objects.items() if not reader.has(oid)}
-    return tree, objects
+    return tree, _NewObjects(reader, editor.objects)
+
+
+class _NewObjects(Mapping[str, tuple[str, bytes]]):
+    """The objects an apply made, less those the repository already has, found on first use.
+
+    Asking the object database about an object it lacks makes libgit2 rescan the pack
+    directory (tens of microseconds each), and proving that a patch applies never reads these
+    objects; only a caller that materialises the tree pays for the filter.
+    """
+
+    def __init__(self, reader: TreeReader, made: dict[str, tuple[str, bytes]]) -> None:
+        self._reader = reader
+        self._made: dict[str, tuple[str, bytes]] | None = made
+        self._new: dict[str, tuple[str, bytes]] = {}
+
+    def _filtered(self) -> dict[str, tuple[str, bytes]]:
+        if self._made is not None:
+            has = self._reader.has
+            self._new = {oid: obj for oid, obj in self._made.items() if not has(oid)}
+            self._made = None
+        return self._new
+
+    def __getitem__(self, oid: str) -> tuple[str, bytes]:
+        return self._filtered()[oid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._filtered())
+
+    def __len__(self) -> int:
+        return len(self._filtered())
 
 
 def _store(editor: TreeEditor, item: _Applied) -> str:

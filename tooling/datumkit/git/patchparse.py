@@ -35,6 +35,9 @@ ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 NO_NEWLINE_MARKER = b"\\ No newline at end of file\n"
 
 _SPACE_OR_TAB = re.compile(rb"[ \t]")
+_MODE = re.compile(rb"([0-7]+)(?:\s|\Z)")
+_DIGITS = re.compile(rb"\d+")
+_INDEX = re.compile(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z")
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
@@ -741,7 +744,7 @@ class _Parser:
         return name
 
     def _mode(self, body: bytes, line_no: int) -> int:
-        match = re.match(rb"([0-7]+)(?:\s|\Z)", body)
+        match = _MODE.match(body)
         if match is None:
             raise self._malformed(f"invalid mode {body!r}", line_no)
         return int(match[1], 8)
@@ -782,12 +785,12 @@ class _Parser:
         hdr.new_name = self._moved_name(body, line_no)
 
     def _similarity_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
-        match = re.match(rb"\d+", body)
+        match = _DIGITS.match(body)
         if match is not None and _int(match[0]) <= 100:
             hdr.similarity = _int(match[0])
 
     def _index_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
-        match = re.match(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z", body)
+        match = _INDEX.match(body)
         if match is None:
             return  # git ignores an index line it cannot read
         hdr.old_id, hdr.new_id = match[1].decode().lower(), match[2].decode().lower()

@@ -144,32 +144,32 @@ class TreeReader:
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self.repo = repo
-        self._raw: dict[str, bytes] = {}
+        self._trees: dict[str, RawTree] = {}
 
-    def raw(self, tree_id: str) -> bytes:
-        """The raw content of a tree object."""
-        cached = self._raw.get(tree_id)
+    def tree(self, tree_id: str) -> RawTree:
+        """A tree object, read once."""
+        cached = self._trees.get(tree_id)
         if cached is None:
-            kind, cached = read_object(self.repo, {}, tree_id)
+            kind, raw = read_object(self.repo, {}, tree_id)
             if kind != "tree":
                 raise ValueError(f"{tree_id} is a {kind}, not a tree")
-            self._raw[tree_id] = cached
+            cached = self._trees[tree_id] = RawTree(raw)
         return cached
 
     def entries(self, tree_id: str) -> dict[bytes, TreeEntry]:
         """Every entry of a tree, parsed."""
-        return parse_tree(self.raw(tree_id))
+        return parse_tree(self.tree(tree_id).raw)
 
     def lookup(self, root_id: str, path: bytes) -> TreeEntry | None:
         """The entry at ``path`` under the tree ``root_id``, or ``None``."""
         *dirs, name = path.split(b"/")
         tree = root_id
         for part in dirs:
-            found = locate_entry(self.raw(tree), part)
+            found = self.tree(tree).locate(part)
             if found is None or found[2].mode != TREE_MODE:
                 return None
             tree = found[2].oid
-        found = locate_entry(self.raw(tree), name)
+        found = self.tree(tree).locate(name)
         return None if found is None else found[2]
 
     def blob(self, oid: str) -> bytes:
@@ -185,7 +185,7 @@ class TreeReader:
 _WHOLE_ENTRIES = re.compile(rb"(?:[0-7]+ [^\0]*\0.{20})*", re.DOTALL)
 
 
-def locate_entry(raw: bytes, name: bytes) -> tuple[int, int, TreeEntry] | None:
+def locate_entry(raw: bytes, name: bytes) -> Located | None:
     """Start and end offset and the entry of ``name`` in the raw tree ``raw``, or ``None``.
 
     ``" name\\0"`` is searched in C; a hit counts only if the bytes before it parse as whole
@@ -203,6 +203,44 @@ def locate_entry(raw: bytes, name: bytes) -> tuple[int, int, TreeEntry] | None:
             return start, end, TreeEntry(int(mode, 8), raw[end - 20 : end].hex())
         at = raw.find(needle, at + 1)
     return None
+
+
+Located = tuple[int, int, TreeEntry]
+
+#: distinct names looked up in one tree before it is indexed whole
+_INDEX_AFTER = 12
+
+
+class RawTree:
+    """A raw tree object and the names found in it so far.
+
+    A few lookups use :func:`locate_entry`; a tree asked for many names (a patch touching a
+    whole directory) is indexed once instead.
+    """
+
+    __slots__ = ("_found", "_indexed", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._found: dict[bytes, Located | None] = {}
+        self._indexed = False
+
+    def locate(self, name: bytes) -> Located | None:
+        """Start and end offset and the entry of ``name``, or ``None``."""
+        found = self._found.get(name, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        if self._indexed:
+            return None
+        if len(self._found) < _INDEX_AFTER:
+            found = self._found[name] = locate_entry(self.raw, name)
+            return found
+        self._found = {
+            match[2]: (match.start(), match.end(), TreeEntry(int(match[1], 8), match[3].hex()))
+            for match in _TREE_ENTRY.finditer(self.raw)
+        }
+        self._indexed = True
+        return self._found.get(name)
 
 
 def _sort_key(name: bytes, mode: int) -> bytes:
@@ -230,21 +268,21 @@ class _Dir:
     the changed entries into ``raw``, so the untouched entries are never parsed.
     """
 
-    def __init__(self, oid: str | None, raw: bytes) -> None:
+    def __init__(self, oid: str | None, tree: RawTree) -> None:
         self.oid = oid
-        self.raw = raw
+        self.tree = tree
         self.changes: dict[bytes, TreeEntry | _Dir | None] = {}
         self.dirty = oid is None
 
     def get(self, name: bytes) -> TreeEntry | _Dir | None:
         if name in self.changes:
             return self.changes[name]
-        found = locate_entry(self.raw, name)
+        found = self.tree.locate(name)
         return None if found is None else found[2]
 
     def is_empty(self) -> bool:
         """Whether no file is left below (git drops such a directory)."""
-        for match in _TREE_ENTRY.finditer(self.raw):
+        for match in _TREE_ENTRY.finditer(self.tree.raw):
             if match[2] not in self.changes:
                 return False
         return all(
@@ -263,7 +301,7 @@ class TreeEditor:
 
     def __init__(self, reader: TreeReader, root_id: str) -> None:
         self.reader = reader
-        self.root = _Dir(root_id, reader.raw(root_id))
+        self.root = _Dir(root_id, reader.tree(root_id))
         self.objects: dict[str, tuple[str, bytes]] = {}
 
     def remove(self, path: bytes, *, missing_ok: bool = False) -> None:
@@ -285,7 +323,7 @@ class TreeEditor:
         parent = chain[-1]
         existing = parent.get(name)
         if isinstance(existing, TreeEntry) and existing.mode == TREE_MODE:
-            existing = _Dir(existing.oid, self.reader.raw(existing.oid))
+            existing = _Dir(existing.oid, self.reader.tree(existing.oid))
         if isinstance(existing, _Dir) and not existing.is_empty():
             raise TreeConflict(path, "is a directory in the baseline")
         parent.changes[name] = TreeEntry(mode, oid)
@@ -307,7 +345,7 @@ class TreeEditor:
             node = chain[-1]
             child = node.get(part)
             if isinstance(child, TreeEntry) and child.mode == TREE_MODE:
-                child = node.changes[part] = _Dir(child.oid, self.reader.raw(child.oid))
+                child = node.changes[part] = _Dir(child.oid, self.reader.tree(child.oid))
             elif isinstance(child, TreeEntry):
                 if not create:
                     return None
@@ -317,7 +355,7 @@ class TreeEditor:
             elif child is None:
                 if not create:
                     return None
-                child = node.changes[part] = _Dir(None, b"")
+                child = node.changes[part] = _Dir(None, RawTree(b""))
             chain.append(child)
         return chain
 
@@ -329,7 +367,7 @@ class TreeEditor:
     def _store(self, node: _Dir) -> str | None:
         if not node.dirty:
             return node.oid
-        raw = node.raw
+        raw = node.tree.raw
         edits: list[tuple[int, bytes, int, bytes]] = []  # (offset, sort key, end, new bytes)
         for name, child in node.changes.items():
             if isinstance(child, _Dir):
@@ -339,7 +377,7 @@ class TreeEditor:
                 entry = None if oid is None else TreeEntry(TREE_MODE, oid)
             else:
                 entry = child
-            found = locate_entry(raw, name) if raw else None
+            found = node.tree.locate(name) if raw else None
             if found is not None:
                 start, end, old = found
                 if entry is not None and (old.mode == TREE_MODE) == (entry.mode == TREE_MODE):
