@@ -44,6 +44,7 @@ from datumkit.git.patchparse import (
     ParsedFile,
     ParsedHunk,
     ParsedPatch,
+    build_frozen,
     encode_path,
     parse_patch,
 )
@@ -339,7 +340,8 @@ class _Session:
         if parsed.status in ("deleted", "renamed"):
             self.table[old_path] = _Mark.WAS_DELETED
         moved = parsed.status in ("renamed", "copied")
-        change = FileChange(
+        change = build_frozen(
+            FileChange,
             status=parsed.status,
             path=parsed.path,
             old_path=parsed.old_path if moved else None,

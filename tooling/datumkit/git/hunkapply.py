@@ -102,7 +102,7 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
             return None
         pre, post = sides
         beginning = hunk.old_start <= 1
-        end = hunk.trailing == 0
+        end = hunk.origins[-1] in b"+-"  # no trailing context (and no marker: sides says so)
         if not pre:
             if data or pieces or not beginning:
                 return None
@@ -120,10 +120,13 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
             found_line = line + data.count(b"\n", cursor, at)
         else:
             want = (hunk.new_start - 1 if hunk.new_start else 0) - shift
-            found = _find_at_line(data, pre, cursor, line, want)
-            if found is None:
-                return None
-            at, found_line = found
+            at = data.find(pre, cursor)
+            found_line = line + data.count(b"\n", cursor, at)
+            if at < 0 or found_line != want or (at and data[at - 1] != 10):  # not the first hit
+                found = _find_at_line(data, pre, cursor, line, want)
+                if found is None:
+                    return None
+                at, found_line = found
         pre_lines, post_lines = pre.count(b"\n"), post.count(b"\n")
         pieces.append(view[cursor:at])
         pieces.append(post)
