@@ -265,3 +265,15 @@ def test_bulk_base85_agrees_with_the_per_line_decoder(
     if any(not x.endswith(b"\n") for x in broken):
         return  # the hunk ends without its empty line: refused before decoding
     assert decode_base85_lines(broken) == per_line
+
+
+def test_a_hunk_of_thousands_of_lines_has_the_same_sides() -> None:
+    """Long hunks are assembled in slices of lines; the result is the same."""
+    old = [b"line %d\n" % n for n in range(3000)]
+    new = [b"LINE %d\n" % n if n % 7 == 0 else line for n, line in enumerate(old)]
+    (parsed,) = parse_patch(_patch(old, new, 3, False)).files
+    (hunk,) = parsed.hunks
+    assert len(hunk.lines) > 3000
+    pre, post = hunk.images()
+    assert hunk.sides() == (b"".join(pre), b"".join(post))
+    assert apply_hunks(b"".join(old), parsed.hunks) == b"".join(new)

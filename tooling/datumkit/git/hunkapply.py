@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from datumkit.git.patchparse import ParsedHunk, split_lines
+from datumkit.git.patchparse import Image, ParsedHunk, split_lines
 
 _WHITESPACE = b" \t\n\v\f\r"
 
@@ -92,15 +92,18 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
     slices of ``data`` and the postimages; no line object is made.
     """
     view = memoryview(data)
-    pieces: list[bytes | memoryview] = []
+    pieces: list[bytes | bytearray | memoryview] = []
     cursor = 0  # bytes of data consumed: everything before is in pieces
     line = 0  # line number (0-based) of data[cursor]
     shift = 0  # lines the hunks so far added (negative: removed)
+    pre: Image = b""
+    post: Image = b""
     for hunk in hunks:
         sides = hunk.sides()
         if sides is None:
             return None
         pre, post = sides
+        del sides
         beginning = hunk.old_start <= 1
         end = hunk.origins[-1] in b"+-"  # no trailing context (and no marker: sides says so)
         if not pre:
@@ -134,11 +137,12 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
         line = found_line + pre_lines
         shift += post_lines - pre_lines
     pieces.append(view[cursor:])
+    pre = post = b""  # the last hunk's images need not outlive the join
     return b"".join(pieces)
 
 
 def _find_at_line(
-    data: bytes, pre: bytes, pos: int, line: int, want: int
+    data: bytes, pre: bytes | bytearray, pos: int, line: int, want: int
 ) -> tuple[int, int] | None:
     """Offset and line of ``pre`` starting exactly at line ``want`` (``pos`` is at ``line``)."""
     for _ in range(_MAX_SKIPS):

@@ -47,6 +47,21 @@ _KEEP_PRE = bytes(0 if byte == ord("+") else 1 for byte in range(256))
 _KEEP_POST = bytes(0 if byte == ord("-") else 1 for byte in range(256))
 #: endless ``slice(1, None)``: a line without its origin byte
 _AFTER_ORIGIN = repeat(slice(1, None))
+#: hunks longer than this many lines are assembled a slice of lines at a time
+_BATCH = 1024
+#: a preimage or postimage: ``bytes``, or a ``bytearray`` for a very long hunk
+Image = bytes | bytearray
+
+
+def _side(lines: tuple[bytes, ...], keep: bytes) -> bytearray:
+    """One side of a long hunk: the kept lines without their origin, _BATCH lines at a time."""
+    out = bytearray()
+    for at in range(0, len(lines), _BATCH):
+        end = at + _BATCH
+        out += b"".join(map(_cut, compress(lines[at:end], keep[at:end]), _AFTER_ORIGIN))
+    return out
+
+
 #: ``line[cut]`` as a C function for ``map``
 _cut = cast(Callable[[bytes, slice], bytes], getitem)
 _BINARY_HUNK = re.compile(rb"(literal|delta) (\d+)\n\Z")
@@ -175,7 +190,7 @@ class ParsedHunk:
                 side.append(content)
         return pre, post
 
-    def sides(self) -> tuple[bytes, bytes] | None:
+    def sides(self) -> tuple[Image, Image] | None:
         """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
 
         For the usual body (every line starts with ' ', '-' or '+') each side is picked with
@@ -183,6 +198,8 @@ class ParsedHunk:
         ``map(getitem, ..., repeat(slice(1, None)))``: the loop over lines runs in C. A bare
         empty context line (``"\\n"``, no origin to strip) goes through :meth:`images`; a ``\\``
         marker changes a line's newline and returns ``None`` (the line-by-line path handles it).
+        A hunk of thousands of lines is assembled in a ``bytearray`` a slice at a time, so the
+        stripped copies of all its lines never exist at once next to the result.
         """
         origins = self.origins
         lines = self.lines
@@ -191,6 +208,10 @@ class ParsedHunk:
                 return None
             pre, post = self.images()
             return b"".join(pre), b"".join(post)
+        if len(lines) > _BATCH:
+            return _side(lines, origins.translate(_KEEP_PRE)), _side(
+                lines, origins.translate(_KEEP_POST)
+            )
         return (
             b"".join(map(_cut, compress(lines, origins.translate(_KEEP_PRE)), _AFTER_ORIGIN)),
             b"".join(map(_cut, compress(lines, origins.translate(_KEEP_POST)), _AFTER_ORIGIN)),
