@@ -14,6 +14,13 @@ because the generated Dockerfile runs ``git apply`` and both verdicts must be th
 - Lines produced by an earlier hunk cannot be matched again.
 - A preimage whose last line has no newline matches a longer line when it is a prefix that
   differs only in whitespace: that is what git's line hash plus ``memcmp`` accept.
+
+Two routes share these rules. :func:`apply_in_place` keeps the file as one ``bytes`` object and
+accepts a hunk only where git accepts it first (its stated line, found with ``bytes.find`` and
+numbered with ``bytes.count``); the new file is joined from slices. Whenever git would do more
+(search outwards, honour a ``\\ No newline`` marker) it gives up and :func:`apply_by_lines`
+redoes the file on a list of lines with the whole search; tests/test_patch_fastpath.py checks
+the two never disagree.
 """
 
 from __future__ import annotations
