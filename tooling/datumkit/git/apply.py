@@ -22,7 +22,7 @@ import enum
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 import pygit2
 
@@ -184,13 +184,14 @@ def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
             raise PatchAlreadyApplied(failure.path, failure.hunk_header) from None
         raise
     patched_tree, objects = _build_tree(reader, root, session.applied)
+    files = tuple(a.change for a in session.applied)
     return PatchResult(
         baseline_commit=str(commit.id),
         baseline_tree=root,
         patched_tree=patched_tree,
-        files=tuple(a.change for a in session.applied),
-        lines_added=parsed.lines_added,
-        lines_removed=parsed.lines_removed,
+        files=files,
+        lines_added=sum(f.lines_added for f in files),
+        lines_removed=sum(f.lines_removed for f in files),
         objects=objects,
         warnings=parsed.warnings + tuple(session.warnings),
     )
@@ -269,9 +270,12 @@ def _store(editor: TreeEditor, item: _Applied) -> str:
 # --------------------------------------------------------------------------- per-file logic
 
 
-@dataclass(frozen=True)
-class _Blob:
-    """A file's state: mode and content; ``oid`` is known when the content is unchanged."""
+class _Blob(NamedTuple):
+    """A file's state: mode and content; ``oid`` is known when the content is unchanged.
+
+    Named tuples (not frozen dataclasses) for this and :class:`_Applied`: one is made per file
+    of a patch, and a tuple is built in C.
+    """
 
     mode: int
     data: bytes
@@ -285,8 +289,7 @@ class _Mark(enum.Enum):
     WAS_DELETED = enum.auto()
 
 
-@dataclass(frozen=True)
-class _Applied:
+class _Applied(NamedTuple):
     change: FileChange
     old_path: str
     result: _Blob | None

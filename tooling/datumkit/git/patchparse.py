@@ -734,7 +734,8 @@ class _Parser:
         for prefix, handler in _HEADERS_BY_START.get(body[:3], ()):
             if body.startswith(prefix):
                 handler(self, hdr, body[len(prefix) :], line_no)
-                self._check_extensions(hdr, line_no)
+                if handler in _KIND_HANDLERS:
+                    self._check_extensions(hdr, line_no)
                 return True
         return False
 
@@ -1124,3 +1125,14 @@ _HEADER_HANDLERS: tuple[tuple[bytes, _HeaderHandler], ...] = (
 _HEADERS_BY_START: dict[bytes, tuple[tuple[bytes, _HeaderHandler], ...]] = {}
 for _prefix, _handler in _HEADER_HANDLERS:
     _HEADERS_BY_START[_prefix[:3]] = (*_HEADERS_BY_START.get(_prefix[:3], ()), (_prefix, _handler))
+#: the handlers that say what kind of change a section is (new, deleted, renamed, copied)
+_KIND_HANDLERS = frozenset(
+    {
+        _Parser._deleted_line,
+        _Parser._new_file_line,
+        _Parser._copy_from_line,
+        _Parser._copy_to_line,
+        _Parser._rename_from_line,
+        _Parser._rename_to_line,
+    }
+)
