@@ -1054,6 +1054,14 @@ class _Parser:
         reverse, j = self._binary_hunk(j, path)
         return forward, reverse, j
 
+    def _first_bad_data_line(self, start: int, end: int, path: bytes | None) -> None:
+        """Raise for the first data line in ``lines[start:end]`` that does not decode."""
+        for k in range(start, end):
+            try:
+                decode_base85_line(self.lines[k].rstrip(b"\n"))
+            except BinaryPatchError as exc:
+                raise self._malformed(f"corrupt binary patch: {exc}", k + 1, path) from None
+
     def _binary_hunk(self, j: int, path: bytes | None) -> tuple[BinaryHunk | None, int]:
         if j >= len(self.lines):
             return None, j
@@ -1063,16 +1071,13 @@ class _Parser:
         try:
             end = self.lines.index(b"\n", j + 1)
         except ValueError:
+            self._first_bad_data_line(j + 1, len(self.lines), path)
             raise self._malformed(
                 "binary hunk is not ended by an empty line", len(self.lines), path
             ) from None
         data = decode_base85_lines(self.lines[j + 1 : end])
-        if data is None:  # find the first bad line and say what is wrong with it
-            for k in range(j + 1, end):
-                try:
-                    decode_base85_line(self.lines[k].rstrip(b"\n"))
-                except BinaryPatchError as exc:
-                    raise self._malformed(f"corrupt binary patch: {exc}", k + 1, path) from None
+        if data is None:
+            self._first_bad_data_line(j + 1, end, path)
             raise self._malformed("corrupt binary patch", j + 1, path)  # pragma: no cover
         k = end + 1
         try:
