@@ -30,8 +30,8 @@ the parent tree read into an in-memory index, ``Repository.applies(..., INDEX)``
 reading only the blobs the patch touches. It prints medians with min-max, the ratios to the
 limit and to git/libgit2 (of the class medians, and paired: per commit within one round, where
 the routes ran back to back under the same load), the load average, how many patched trees
-equal the commit's own tree, and the peak memory of (A) on the largest patch. The mirror is only read (a scratch repository borrows its
-objects through ``objects/info/alternates``).
+equal the commit's own tree, and the peak memory of (A) on the largest patch. The mirror is
+only read (a scratch repository borrows its objects through ``objects/info/alternates``).
 """
 
 from __future__ import annotations
