@@ -28,9 +28,10 @@ apply --cached --check`` into a scratch index, (C) libgit2 through pygit2 (``Dif
 the parent tree read into an in-memory index, ``Repository.applies(..., INDEX)``; pygit2 has no
 ``git_apply_to_tree``), and (D) the limit: opening the repository, resolving the parent and
 reading only the blobs the patch touches. It prints medians with min-max, the ratios to the
-limit and to git/libgit2, how many patched trees equal the commit's own tree, and the peak
-memory of (A) on the largest patch. The mirror is only read (a scratch repository borrows its
-objects through ``objects/info/alternates``).
+limit and to git/libgit2 (of the class medians, and paired: per commit within one round, where
+the routes ran back to back under the same load), the load average, how many patched trees
+equal the commit's own tree, and the peak memory of (A) on the largest patch. The mirror is
+only read (a scratch repository borrows its objects through ``objects/info/alternates``).
 """
 
 from __future__ import annotations

@@ -202,6 +202,21 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f}"
 
 
+def paired(group: list[Case]) -> str:
+    """Ratios taken per commit within one round, where the routes ran back to back.
+
+    On a shared machine the load drifts between rounds; the two routes of one commit in one
+    round saw the same load, so the median of these ratios is the steadier comparison.
+    """
+    cells = []
+    for top, bottom in (("ours", "limit"), ("git", "ours"), ("libgit2", "ours")):
+        ratios = [t / b for c in group for t, b in zip(c.times[top], c.times[bottom], strict=True)]
+        cells.append(
+            f"{top}/{bottom} {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]"
+        )
+    return ", ".join(cells)
+
+
 def report(cases: list[Case], routes: Routes) -> bool:
     """Print the per-class table; return whether our trees were exact on every case."""
     print(f"\n{len(cases)} commits; per-commit median of the rounds, then per class:")
@@ -223,6 +238,15 @@ def report(cases: list[Case], routes: Routes) -> bool:
             f"git/ours {mid['git'] / mid['ours']:.1f}x, "
             f"libgit2/ours {mid['libgit2'] / mid['ours']:.1f}x (goal > 1x each)"
         )
+        print(f"{'':<10}      paired, per commit (median [min-max]): " + paired(group))
+        exact = [c for c in group if c.exact["libgit2"]]
+        if len(exact) < len(group):
+            ours = statistics.median(statistics.median(c.times["ours"]) for c in exact)
+            lib = statistics.median(statistics.median(c.times["libgit2"]) for c in exact)
+            print(
+                f"{'':<10}      on the {len(exact)} commits libgit2 gets right: "
+                f"libgit2/ours {lib / ours:.1f}x (it refuses the others in ~1 ms)"
+            )
     print()
     for route in ("ours", "git", "libgit2"):
         exact = sum(c.exact[route] for c in cases)
@@ -253,10 +277,12 @@ def run_history(mirror: Path, count: int, repeat: int, scan: int) -> int:
     loaded = [load_case(mirror, repo, c) for c in pick_commits(mirror, count, scan)]
     cases = [c for c in loaded if c is not None]
     print(f"picked and diffed {len(cases)} commits in {time.perf_counter() - started:.1f}s")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     scratch = Path(tempfile.mkdtemp(prefix="patch-history-"))
     try:
         routes = Routes(mirror, scratch)
         measure(cases, routes, repeat)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0 if report(cases, routes) else 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

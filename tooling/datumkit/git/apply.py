@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 import pygit2
 
@@ -44,6 +44,7 @@ from datumkit.git.patchparse import (
     ParsedFile,
     ParsedHunk,
     ParsedPatch,
+    build_frozen,
     encode_path,
     parse_patch,
 )
@@ -183,13 +184,14 @@ def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
             raise PatchAlreadyApplied(failure.path, failure.hunk_header) from None
         raise
     patched_tree, objects = _build_tree(reader, root, session.applied)
+    files = tuple(a.change for a in session.applied)
     return PatchResult(
         baseline_commit=str(commit.id),
         baseline_tree=root,
         patched_tree=patched_tree,
-        files=tuple(a.change for a in session.applied),
-        lines_added=parsed.lines_added,
-        lines_removed=parsed.lines_removed,
+        files=files,
+        lines_added=sum(f.lines_added for f in files),
+        lines_removed=sum(f.lines_removed for f in files),
         objects=objects,
         warnings=parsed.warnings + tuple(session.warnings),
     )
@@ -206,7 +208,7 @@ def _reverse_applies(reader: TreeReader, root: str, parsed: ParsedPatch) -> bool
 
 def _build_tree(
     reader: TreeReader, root: str, applied: list[_Applied]
-) -> tuple[str, dict[str, tuple[str, bytes]]]:
+) -> tuple[str, Mapping[str, tuple[str, bytes]]]:
     """Removals first, then writes in patch order, as ``write_out_results`` does."""
     editor = TreeEditor(reader, root)
     for item in applied:
@@ -221,8 +223,37 @@ def _build_tree(
         except TreeConflict as conflict:
             _fail(item.change.path, f"cannot create it: {conflict.path!r} {conflict.reason}")
     tree = editor.finish()
-    objects = {oid: obj for oid, obj in editor.objects.items() if not reader.has(oid)}
-    return tree, objects
+    return tree, _NewObjects(reader, editor.objects)
+
+
+class _NewObjects(Mapping[str, tuple[str, bytes]]):
+    """The objects an apply made, less those the repository already has, found on first use.
+
+    Asking the object database about an object it lacks makes libgit2 rescan the pack
+    directory (tens of microseconds each), and proving that a patch applies never reads these
+    objects; only a caller that materialises the tree pays for the filter.
+    """
+
+    def __init__(self, reader: TreeReader, made: dict[str, tuple[str, bytes]]) -> None:
+        self._reader = reader
+        self._made: dict[str, tuple[str, bytes]] | None = made
+        self._new: dict[str, tuple[str, bytes]] = {}
+
+    def _filtered(self) -> dict[str, tuple[str, bytes]]:
+        if self._made is not None:
+            has = self._reader.has
+            self._new = {oid: obj for oid, obj in self._made.items() if not has(oid)}
+            self._made = None
+        return self._new
+
+    def __getitem__(self, oid: str) -> tuple[str, bytes]:
+        return self._filtered()[oid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._filtered())
+
+    def __len__(self) -> int:
+        return len(self._filtered())
 
 
 def _store(editor: TreeEditor, item: _Applied) -> str:
@@ -239,9 +270,12 @@ def _store(editor: TreeEditor, item: _Applied) -> str:
 # --------------------------------------------------------------------------- per-file logic
 
 
-@dataclass(frozen=True)
-class _Blob:
-    """A file's state: mode and content; ``oid`` is known when the content is unchanged."""
+class _Blob(NamedTuple):
+    """A file's state: mode and content; ``oid`` is known when the content is unchanged.
+
+    Named tuples (not frozen dataclasses) for this and :class:`_Applied`: one is made per file
+    of a patch, and a tuple is built in C.
+    """
 
     mode: int
     data: bytes
@@ -255,8 +289,7 @@ class _Mark(enum.Enum):
     WAS_DELETED = enum.auto()
 
 
-@dataclass(frozen=True)
-class _Applied:
+class _Applied(NamedTuple):
     change: FileChange
     old_path: str
     result: _Blob | None
@@ -310,7 +343,8 @@ class _Session:
         if parsed.status in ("deleted", "renamed"):
             self.table[old_path] = _Mark.WAS_DELETED
         moved = parsed.status in ("renamed", "copied")
-        change = FileChange(
+        change = build_frozen(
+            FileChange,
             status=parsed.status,
             path=parsed.path,
             old_path=parsed.old_path if moved else None,

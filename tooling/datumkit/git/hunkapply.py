@@ -14,6 +14,13 @@ because the generated Dockerfile runs ``git apply`` and both verdicts must be th
 - Lines produced by an earlier hunk cannot be matched again.
 - A preimage whose last line has no newline matches a longer line when it is a prefix that
   differs only in whitespace: that is what git's line hash plus ``memcmp`` accept.
+
+Two routes share these rules. :func:`apply_in_place` keeps the file as one ``bytes`` object and
+accepts a hunk only where git accepts it first (its stated line, found with ``bytes.find`` and
+numbered with ``bytes.count``); the new file is joined from slices. Whenever git would do more
+(search outwards, honour a ``\\ No newline`` marker) it gives up and :func:`apply_by_lines`
+redoes the file on a list of lines with the whole search; tests/test_patch_fastpath.py checks
+the two never disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from datumkit.git.patchparse import ParsedHunk, split_lines
+from datumkit.git.patchparse import Image, ParsedHunk, split_lines
 
 _WHITESPACE = b" \t\n\v\f\r"
 
@@ -55,11 +62,109 @@ class HunkFailed(Exception):
 
 
 def apply_hunks(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
-    """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`."""
+    """The content after applying ``hunks`` in order to ``data``; raises :class:`HunkFailed`.
+
+    The usual patch (every hunk found where its header says, in file order) is applied on the
+    file as one byte string (:func:`apply_in_place`); anything else is re-applied from the
+    start line by line (:class:`_Image`), which also words the failure.
+    """
+    fast = apply_in_place(data, hunks)
+    if fast is not None:
+        return fast
+    return apply_by_lines(data, hunks)
+
+
+def apply_by_lines(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes:
+    """:func:`apply_hunks` on a list of lines, with git's whole search and failure rules."""
     image = _Image(split_lines(data))
     for hunk in hunks:
         image.apply(hunk)
     return b"".join(image.lines)
+
+
+#: how many earlier occurrences of a preimage the in-place path steps over before giving up
+_MAX_SKIPS = 8
+
+
+def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
+    """``hunks`` applied without splitting ``data`` into lines, or ``None`` to go line by line.
+
+    A hunk is accepted only where git would accept it first: at its stated line (or at the
+    anchor a hunk without leading/trailing context must use), after the previous hunk. The
+    preimage is found with ``bytes.find`` from the end of the previous hunk and its line number
+    counted with ``bytes.count``, both in C; a hit on an earlier line that merely repeats the
+    preimage is stepped over. Anything git would resolve by searching outwards, an overlap, a
+    ``\\ No newline`` marker or an empty preimage in a non-empty file returns ``None``, and the
+    line-by-line path decides (with git's full rules) from scratch. The result is joined from
+    slices of ``data`` and the postimages; no line object is made.
+    """
+    view = memoryview(data)
+    pieces: list[bytes | bytearray | memoryview] = []
+    cursor = 0  # bytes of data consumed: everything before is in pieces
+    line = 0  # line number (0-based) of data[cursor]
+    shift = 0  # lines the hunks so far added (negative: removed)
+    pre: Image = b""
+    post: Image = b""
+    for hunk in hunks:
+        sides = hunk.sides()
+        if sides is None:
+            return None
+        pre, post = sides
+        del sides
+        beginning = hunk.old_start <= 1
+        end = hunk.origins[-1] in b"+-"  # no trailing context (and no marker: sides says so)
+        if not pre:
+            if data or pieces or not beginning:
+                return None
+            at, found_line = 0, 0  # a new file, or a hunk filling an empty one
+        elif pre[-1] != 10:
+            return None
+        elif beginning:
+            if pieces or not data.startswith(pre) or (end and len(data) != len(pre)):
+                return None
+            at, found_line = 0, 0
+        elif end:
+            at = len(data) - len(pre)
+            if at < cursor or not data.endswith(pre) or (at and data[at - 1] != 10):
+                return None
+            found_line = line + data.count(b"\n", cursor, at)
+        else:
+            want = (hunk.new_start - 1 if hunk.new_start else 0) - shift
+            at = data.find(pre, cursor)
+            found_line = line + data.count(b"\n", cursor, at)
+            if at < 0 or found_line != want or (at and data[at - 1] != 10):  # not the first hit
+                found = _find_at_line(data, pre, cursor, line, want)
+                if found is None:
+                    return None
+                at, found_line = found
+        pre_lines, post_lines = pre.count(b"\n"), post.count(b"\n")
+        pieces.append(view[cursor:at])
+        pieces.append(post)
+        cursor = at + len(pre)
+        line = found_line + pre_lines
+        shift += post_lines - pre_lines
+    pieces.append(view[cursor:])
+    pre = post = b""  # the last hunk's images need not outlive the join
+    return b"".join(pieces)
+
+
+def _find_at_line(
+    data: bytes, pre: bytes | bytearray, pos: int, line: int, want: int
+) -> tuple[int, int] | None:
+    """Offset and line of ``pre`` starting exactly at line ``want`` (``pos`` is at ``line``)."""
+    for _ in range(_MAX_SKIPS):
+        at = data.find(pre, pos)
+        if at < 0:
+            return None
+        line += data.count(b"\n", pos, at)
+        if at == 0 or data[at - 1] == 10:  # a line start
+            if line == want:
+                return at, line
+            if line > want:
+                return None
+        line += data[at] == 10
+        pos = at + 1
+    return None
 
 
 class _Image:

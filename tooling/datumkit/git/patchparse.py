@@ -14,12 +14,19 @@ reported with the patch line that breaks it. Nothing here needs a repository.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import itemgetter
-from typing import Literal
+from itertools import compress, repeat
+from operator import getitem, itemgetter
+from typing import Literal, TypeVar, cast
 
-from datumkit.git.binary import BinaryPatchError, decode_base85_line, inflate
+from datumkit.git.binary import (
+    BinaryPatchError,
+    decode_base85_line,
+    decode_base85_lines,
+    inflate,
+)
 from datumkit.git.errors import MalformedPatch, UnsafePath
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
@@ -27,10 +34,36 @@ ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied"]
 #: git's marker after a line that has no newline (the text is localised; only "\\ " is fixed).
 NO_NEWLINE_MARKER = b"\\ No newline at end of file\n"
 
+_SPACE_OR_TAB = re.compile(rb"[ \t]")
+_MODE = re.compile(rb"([0-7]+)(?:\s|\Z)")
+_DIGITS = re.compile(rb"\d+")
+_INDEX = re.compile(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z")
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
 _first_bytes = itemgetter(0)
+#: translation tables: the origin string becomes 1 for a line a side keeps, 0 for one it drops
+_KEEP_PRE = bytes(0 if byte == ord("+") else 1 for byte in range(256))
+_KEEP_POST = bytes(0 if byte == ord("-") else 1 for byte in range(256))
+#: endless ``slice(1, None)``: a line without its origin byte
+_AFTER_ORIGIN = repeat(slice(1, None))
+#: hunks longer than this many lines are assembled a slice of lines at a time
+_BATCH = 1024
+#: a preimage or postimage: ``bytes``, or a ``bytearray`` for a very long hunk
+Image = bytes | bytearray
+
+
+def _side(lines: tuple[bytes, ...], keep: bytes) -> bytearray:
+    """One side of a long hunk: the kept lines without their origin, _BATCH lines at a time."""
+    out = bytearray()
+    for at in range(0, len(lines), _BATCH):
+        end = at + _BATCH
+        out += b"".join(map(_cut, compress(lines[at:end], keep[at:end]), _AFTER_ORIGIN))
+    return out
+
+
+#: ``line[cut]`` as a C function for ``map``
+_cut = cast(Callable[[bytes, slice], bytes], getitem)
 _BINARY_HUNK = re.compile(rb"(literal|delta) (\d+)\n\Z")
 _EPOCH = re.compile(
     rb"(?P<date>1969-12-31|1970-01-01) (?P<h>[0-2][0-9]):(?P<m>[0-5][0-9]):00(?:\.0+)?"
@@ -156,6 +189,33 @@ class ParsedHunk:
             for side in sides:
                 side.append(content)
         return pre, post
+
+    def sides(self) -> tuple[Image, Image] | None:
+        """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
+
+        For the usual body (every line starts with ' ', '-' or '+') each side is picked with
+        ``itertools.compress`` over a translated origin string and stripped of its origin with
+        ``map(getitem, ..., repeat(slice(1, None)))``: the loop over lines runs in C. A bare
+        empty context line (``"\\n"``, no origin to strip) goes through :meth:`images`; a ``\\``
+        marker changes a line's newline and returns ``None`` (the line-by-line path handles it).
+        A hunk of thousands of lines is assembled in a ``bytearray`` a slice at a time, so the
+        stripped copies of all its lines never exist at once next to the result.
+        """
+        origins = self.origins
+        lines = self.lines
+        if origins.translate(None, b" +-"):
+            if b"\\" in origins:
+                return None
+            pre, post = self.images()
+            return b"".join(pre), b"".join(post)
+        if len(lines) > _BATCH:
+            return _side(lines, origins.translate(_KEEP_PRE)), _side(
+                lines, origins.translate(_KEEP_POST)
+            )
+        return (
+            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_PRE)), _AFTER_ORIGIN)),
+            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_POST)), _AFTER_ORIGIN)),
+        )
 
     def reversed(self) -> ParsedHunk:
         """The hunk that undoes this one (``git apply -R``)."""
@@ -308,6 +368,22 @@ class ParsedPatch:
         return ParsedPatch(tuple(f.reversed() for f in reversed(self.files)), self.warnings)
 
 
+_Frozen = TypeVar("_Frozen")
+
+
+def build_frozen(cls: type[_Frozen], **fields: object) -> _Frozen:
+    """An instance of the frozen dataclass ``cls`` made without its ``__init__``.
+
+    A frozen dataclass sets each field through ``object.__setattr__`` (about 6 us for eight
+    fields, paid per hunk and per file of a patch); filling ``__dict__`` at once gives the
+    same object. Only for classes without ``__post_init__`` or defaults that compute, and
+    every field must be passed.
+    """
+    made = cls.__new__(cls)
+    made.__dict__.update(fields)
+    return made
+
+
 def parse_patch(patch: bytes) -> ParsedPatch:
     """Parse ``patch`` (git diff, git format-patch, or plain ``diff -u``/``diff -ruN``).
 
@@ -373,6 +449,8 @@ def _is_dotgit_alias(part: bytes) -> bool:
     `.git::$INDEX_ALLOCATION` (an NTFS stream), `.git\\x` (a backslash separates on Windows)
     and `.g\u200cit` (HFS+ ignores zero-width characters)."""
     lowered = part.lower()
+    if b"git" not in lowered and part.isascii():
+        return False  # every alias spells "git"; only non-ASCII names can hide it (HFS+)
     for piece in lowered.split(b"\\"):
         if piece.rstrip(b". ") == b".git" or piece == b"git~1" or piece.startswith(b".git:"):
             return True
@@ -472,11 +550,11 @@ def _git_header_name(rest: bytes) -> bytes | None:
         if other_name and head[len(other_name) :].strip() == b"" and head.startswith(other_name):
             return other_name
         return None
-    for i, c in enumerate(name):
-        if c in (ord(" "), ord("\t")):
-            candidate = _skip_tree_prefix(name[i + 1 :], 1)
-            if candidate is not None and candidate == name[:i]:
-                return candidate
+    for space in _SPACE_OR_TAB.finditer(name):
+        i = space.start()
+        candidate = _skip_tree_prefix(name[i + 1 :], 1)
+        if candidate is not None and candidate == name[:i]:
+            return candidate
     return None
 
 
@@ -571,6 +649,8 @@ class _Parser:
         self.files: list[ParsedFile] = []
         self.warnings: list[str] = []
         self.first_error: MalformedPatch | None = None
+        #: names already found safe
+        self.safe: set[bytes] = set()
 
     # -- driver
 
@@ -621,7 +701,12 @@ class _Parser:
     def _check_safe(self, name: bytes | None, line_no: int) -> None:
         if name is None:
             return
+        if name in self.safe:
+            return  # the same name is checked up to three times per section
         reason = unsafe_reason(name)
+        if reason is None:
+            self.safe.add(name)
+            return
         if reason is not None:
             raise UnsafePath(decode_path(name), reason, line_no=line_no)
 
@@ -646,10 +731,11 @@ class _Parser:
         if not line.endswith(b"\n"):
             return False
         body = line[:-1]
-        for prefix, handler in _HEADER_HANDLERS:
+        for prefix, handler in _HEADERS_BY_START.get(body[:3], ()):
             if body.startswith(prefix):
                 handler(self, hdr, body[len(prefix) :], line_no)
-                self._check_extensions(hdr, line_no)
+                if handler in _KIND_HANDLERS:
+                    self._check_extensions(hdr, line_no)
                 return True
         return False
 
@@ -696,7 +782,7 @@ class _Parser:
         return name
 
     def _mode(self, body: bytes, line_no: int) -> int:
-        match = re.match(rb"([0-7]+)(?:\s|\Z)", body)
+        match = _MODE.match(body)
         if match is None:
             raise self._malformed(f"invalid mode {body!r}", line_no)
         return int(match[1], 8)
@@ -737,12 +823,12 @@ class _Parser:
         hdr.new_name = self._moved_name(body, line_no)
 
     def _similarity_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
-        match = re.match(rb"\d+", body)
+        match = _DIGITS.match(body)
         if match is not None and _int(match[0]) <= 100:
             hdr.similarity = _int(match[0])
 
     def _index_line(self, hdr: _Header, body: bytes, line_no: int) -> None:
-        match = re.match(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z", body)
+        match = _INDEX.match(body)
         if match is None:
             return  # git ignores an index line it cannot read
         hdr.old_id, hdr.new_id = match[1].decode().lower(), match[2].decode().lower()
@@ -819,7 +905,8 @@ class _Parser:
             and hunks[0].old_lines == 0
         )
         self.files.append(
-            ParsedFile(
+            build_frozen(
+                ParsedFile,
                 status=hdr.status,
                 old_path=None if hdr.is_new or hdr.old_name is None else decode_path(hdr.old_name),
                 new_path=None
@@ -884,7 +971,8 @@ class _Parser:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
-        hunk = ParsedHunk(
+        hunk = build_frozen(
+            ParsedHunk,
             header=header,
             old_start=old_start,
             old_lines=old_lines,
@@ -893,6 +981,7 @@ class _Parser:
             lines=body,
             section=line[match.end() :].strip().decode("utf-8", "replace"),
             patch_line=j + 1,
+            origins=origins,  # the cached property, already cut from the patch's
         )
         return hunk, k
 
@@ -908,8 +997,8 @@ class _Parser:
         run = _PLAIN_BODY.match(origins, k)
         assert run is not None  # the pattern matches the empty string
         end = run.end()
-        context = origins.count(b" ", k, end) + origins.count(b"\n", k, end)
         removed, added = origins.count(b"-", k, end), origins.count(b"+", k, end)
+        context = end - k - removed - added  # the run holds only ' ', '\n', '-' and '+
         if context + removed != old_lines or context + added != new_lines:
             return -1
         if end == len(self.lines) and end > k and not self.lines[-1].endswith(b"\n"):
@@ -965,27 +1054,34 @@ class _Parser:
         reverse, j = self._binary_hunk(j, path)
         return forward, reverse, j
 
+    def _first_bad_data_line(self, start: int, end: int, path: bytes | None) -> None:
+        """Raise for the first data line in ``lines[start:end]`` that does not decode."""
+        for k in range(start, end):
+            try:
+                decode_base85_line(self.lines[k].rstrip(b"\n"))
+            except BinaryPatchError as exc:
+                raise self._malformed(f"corrupt binary patch: {exc}", k + 1, path) from None
+
     def _binary_hunk(self, j: int, path: bytes | None) -> tuple[BinaryHunk | None, int]:
         if j >= len(self.lines):
             return None, j
         match = _BINARY_HUNK.match(self.lines[j])
         if match is None:
             return None, j
-        data = bytearray()
-        k = j + 1
-        while True:
-            if k >= len(self.lines):
-                raise self._malformed("binary hunk is not ended by an empty line", k, path)
-            line = self.lines[k]
-            k += 1
-            if line == b"\n":
-                break
-            try:
-                data += decode_base85_line(line.rstrip(b"\n"))
-            except BinaryPatchError as exc:
-                raise self._malformed(f"corrupt binary patch: {exc}", k, path) from None
         try:
-            content = inflate(bytes(data), _int(match[2]))
+            end = self.lines.index(b"\n", j + 1)
+        except ValueError:
+            self._first_bad_data_line(j + 1, len(self.lines), path)
+            raise self._malformed(
+                "binary hunk is not ended by an empty line", len(self.lines), path
+            ) from None
+        data = decode_base85_lines(self.lines[j + 1 : end])
+        if data is None:
+            self._first_bad_data_line(j + 1, end, path)
+            raise self._malformed("corrupt binary patch", j + 1, path)  # pragma: no cover
+        k = end + 1
+        try:
+            content = inflate(data, _int(match[2]))
         except BinaryPatchError as exc:
             raise self._malformed(f"corrupt binary patch: {exc}", j + 1, path) from None
         method: Literal["literal", "delta"] = "literal" if match[1] == b"literal" else "delta"
@@ -1012,7 +1108,8 @@ def _show(line: bytes) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-_HEADER_HANDLERS = (
+_HeaderHandler = Callable[[_Parser, _Header, bytes, int], None]
+_HEADER_HANDLERS: tuple[tuple[bytes, _HeaderHandler], ...] = (
     (b"--- ", _Parser._old_name_line),
     (b"+++ ", _Parser._new_name_line),
     (b"old mode ", _Parser._old_mode_line),
@@ -1028,4 +1125,19 @@ _HEADER_HANDLERS = (
     (b"similarity index ", _Parser._similarity_line),
     (b"dissimilarity index ", _Parser._similarity_line),
     (b"index ", _Parser._index_line),
+)
+#: the handlers by the first three bytes of their prefix (order within a group kept)
+_HEADERS_BY_START: dict[bytes, tuple[tuple[bytes, _HeaderHandler], ...]] = {}
+for _prefix, _handler in _HEADER_HANDLERS:
+    _HEADERS_BY_START[_prefix[:3]] = (*_HEADERS_BY_START.get(_prefix[:3], ()), (_prefix, _handler))
+#: the handlers that say what kind of change a section is (new, deleted, renamed, copied)
+_KIND_HANDLERS = frozenset(
+    {
+        _Parser._deleted_line,
+        _Parser._new_file_line,
+        _Parser._copy_from_line,
+        _Parser._copy_to_line,
+        _Parser._rename_from_line,
+        _Parser._rename_to_line,
+    }
 )

@@ -136,32 +136,41 @@ def _walk(
 
 
 class TreeReader:
-    """Reads trees and blobs of one repository, parsing each tree once."""
+    """Reads trees and blobs of one repository, each tree object once.
+
+    A lookup finds one name in the raw tree (:func:`locate_entry`) instead of parsing every
+    entry: a patch touches a few names in directories of dozens or hundreds.
+    """
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self.repo = repo
-        self._trees: dict[str, dict[bytes, TreeEntry]] = {}
+        self._trees: dict[str, RawTree] = {}
 
-    def entries(self, tree_id: str) -> dict[bytes, TreeEntry]:
-        """The entries of a tree (shared: copy before changing)."""
+    def tree(self, tree_id: str) -> RawTree:
+        """A tree object, read once."""
         cached = self._trees.get(tree_id)
         if cached is None:
             kind, raw = read_object(self.repo, {}, tree_id)
             if kind != "tree":
                 raise ValueError(f"{tree_id} is a {kind}, not a tree")
-            cached = self._trees[tree_id] = parse_tree(raw)
+            cached = self._trees[tree_id] = RawTree(raw)
         return cached
+
+    def entries(self, tree_id: str) -> dict[bytes, TreeEntry]:
+        """Every entry of a tree, parsed."""
+        return parse_tree(self.tree(tree_id).raw)
 
     def lookup(self, root_id: str, path: bytes) -> TreeEntry | None:
         """The entry at ``path`` under the tree ``root_id``, or ``None``."""
         *dirs, name = path.split(b"/")
         tree = root_id
         for part in dirs:
-            entry = self.entries(tree).get(part)
-            if entry is None or entry.mode != TREE_MODE:
+            found = self.tree(tree).locate(part)
+            if found is None or found[2].mode != TREE_MODE:
                 return None
-            tree = entry.oid
-        return self.entries(tree).get(name)
+            tree = found[2].oid
+        found = self.tree(tree).locate(name)
+        return None if found is None else found[2]
 
     def blob(self, oid: str) -> bytes:
         """The content of a blob."""
@@ -172,16 +181,114 @@ class TreeReader:
         return bool(self.repo.odb.exists(oid))
 
 
-class _Dir:
-    """A directory being edited; unchanged subdirectories stay plain :class:`TreeEntry`."""
+#: complete entries from the start of a raw tree; parsing from the start is unambiguous
+_WHOLE_ENTRIES = re.compile(rb"(?:[0-7]+ [^\0]*\0.{20})*", re.DOTALL)
 
-    def __init__(self, oid: str | None, entries: Mapping[bytes, TreeEntry]) -> None:
+
+def locate_entry(raw: bytes, name: bytes) -> Located | None:
+    """Start and end offset and the entry of ``name`` in the raw tree ``raw``, or ``None``.
+
+    ``" name\\0"`` is searched in C; a hit counts only if the bytes before it parse as whole
+    entries followed by a mode (checked by one regex pass, in C), since the same bytes can
+    occur inside another entry's name or object id.
+    """
+    needle = b" " + name + b"\0"
+    at = raw.find(needle)
+    while at >= 0:
+        whole = _WHOLE_ENTRIES.match(raw, 0, at)
+        start = 0 if whole is None else whole.end()
+        mode = raw[start:at]
+        end = at + len(needle) + 20
+        if mode and not mode.translate(None, b"01234567") and end <= len(raw):
+            return start, end, TreeEntry(int(mode, 8), raw[end - 20 : end].hex())
+        at = raw.find(needle, at + 1)
+    return None
+
+
+Located = tuple[int, int, TreeEntry]
+
+#: distinct names looked up in one tree before it is indexed whole
+_INDEX_AFTER = 12
+
+
+class RawTree:
+    """A raw tree object and the names found in it so far.
+
+    A few lookups use :func:`locate_entry`; a tree asked for many names (a patch touching a
+    whole directory) is indexed once instead.
+    """
+
+    __slots__ = ("_found", "_indexed", "raw")
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self._found: dict[bytes, Located | None] = {}
+        self._indexed = False
+
+    def locate(self, name: bytes) -> Located | None:
+        """Start and end offset and the entry of ``name``, or ``None``."""
+        found = self._found.get(name, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        if self._indexed:
+            return None
+        if len(self._found) < _INDEX_AFTER:
+            found = self._found[name] = locate_entry(self.raw, name)
+            return found
+        self._found = {
+            match[2]: (match.start(), match.end(), TreeEntry(int(match[1], 8), match[3].hex()))
+            for match in _TREE_ENTRY.finditer(self.raw)
+        }
+        self._indexed = True
+        return self._found.get(name)
+
+
+def _sort_key(name: bytes, mode: int) -> bytes:
+    """git orders a tree as if a directory's name ended with '/'."""
+    return name + b"/" if mode == TREE_MODE else name
+
+
+def _insertion_point(raw: bytes, key: bytes) -> int:
+    """The offset in ``raw`` where an entry with sort key ``key`` belongs."""
+    for match in _TREE_ENTRY.finditer(raw):
+        if _sort_key(match[2], int(match[1], 8)) > key:
+            return match.start()
+    return len(raw)
+
+
+def _entry_bytes(name: bytes, entry: TreeEntry) -> bytes:
+    return b"%o %s\0" % (entry.mode, name) + bytes.fromhex(entry.oid)
+
+
+class _Dir:
+    """A directory being edited: its original raw tree and the names changed in it.
+
+    ``changes`` maps a name to its new entry, to the :class:`_Dir` being edited below it, or
+    to ``None`` once removed; every other name is as in ``raw``. Writing the new tree splices
+    the changed entries into ``raw``, so the untouched entries are never parsed.
+    """
+
+    def __init__(self, oid: str | None, tree: RawTree) -> None:
         self.oid = oid
-        self.entries: dict[bytes, TreeEntry | _Dir] = dict(entries)
+        self.tree = tree
+        self.changes: dict[bytes, TreeEntry | _Dir | None] = {}
         self.dirty = oid is None
 
+    def get(self, name: bytes) -> TreeEntry | _Dir | None:
+        if name in self.changes:
+            return self.changes[name]
+        found = self.tree.locate(name)
+        return None if found is None else found[2]
+
     def is_empty(self) -> bool:
-        return all(isinstance(c, _Dir) and c.is_empty() for c in self.entries.values())
+        """Whether no file is left below (git drops such a directory)."""
+        for match in _TREE_ENTRY.finditer(self.tree.raw):
+            if match[2] not in self.changes:
+                return False
+        return all(
+            child is None or (isinstance(child, _Dir) and child.is_empty())
+            for child in self.changes.values()
+        )
 
 
 class TreeEditor:
@@ -194,18 +301,18 @@ class TreeEditor:
 
     def __init__(self, reader: TreeReader, root_id: str) -> None:
         self.reader = reader
-        self.root = _Dir(root_id, reader.entries(root_id))
+        self.root = _Dir(root_id, reader.tree(root_id))
         self.objects: dict[str, tuple[str, bytes]] = {}
 
     def remove(self, path: bytes, *, missing_ok: bool = False) -> None:
         """Remove the file at ``path``; a missing path is an error unless ``missing_ok``."""
         *dirs, name = path.split(b"/")
         chain = self._descend(dirs, create=False)
-        if chain is None or name not in chain[-1].entries:
+        if chain is None or chain[-1].get(name) is None:
             if missing_ok:
                 return
             raise TreeConflict(path, "is not in the tree")
-        del chain[-1].entries[name]
+        chain[-1].changes[name] = None
         self._touch(chain)
 
     def write(self, path: bytes, mode: int, oid: str) -> None:
@@ -214,12 +321,12 @@ class TreeEditor:
         chain = self._descend(dirs, create=True)
         assert chain is not None
         parent = chain[-1]
-        existing = parent.entries.get(name)
+        existing = parent.get(name)
         if isinstance(existing, TreeEntry) and existing.mode == TREE_MODE:
-            existing = _Dir(existing.oid, self.reader.entries(existing.oid))
+            existing = _Dir(existing.oid, self.reader.tree(existing.oid))
         if isinstance(existing, _Dir) and not existing.is_empty():
             raise TreeConflict(path, "is a directory in the baseline")
-        parent.entries[name] = TreeEntry(mode, oid)
+        parent.changes[name] = TreeEntry(mode, oid)
         self._touch(chain)
 
     def add_blob(self, data: bytes) -> str:
@@ -236,9 +343,9 @@ class TreeEditor:
         chain = [self.root]
         for depth, part in enumerate(dirs):
             node = chain[-1]
-            child = node.entries.get(part)
+            child = node.get(part)
             if isinstance(child, TreeEntry) and child.mode == TREE_MODE:
-                child = node.entries[part] = _Dir(child.oid, self.reader.entries(child.oid))
+                child = node.changes[part] = _Dir(child.oid, self.reader.tree(child.oid))
             elif isinstance(child, TreeEntry):
                 if not create:
                     return None
@@ -248,7 +355,7 @@ class TreeEditor:
             elif child is None:
                 if not create:
                     return None
-                child = node.entries[part] = _Dir(None, {})
+                child = node.changes[part] = _Dir(None, RawTree(b""))
             chain.append(child)
         return chain
 
@@ -260,15 +367,39 @@ class TreeEditor:
     def _store(self, node: _Dir) -> str | None:
         if not node.dirty:
             return node.oid
-        entries: dict[bytes, TreeEntry] = {}
-        for name, child in node.entries.items():
+        raw = node.tree.raw
+        edits: list[tuple[int, bytes, int, bytes]] = []  # (offset, sort key, end, new bytes)
+        for name, child in node.changes.items():
             if isinstance(child, _Dir):
+                if not child.dirty:
+                    continue
                 oid = self._store(child)
-                if oid is not None:
-                    entries[name] = TreeEntry(TREE_MODE, oid)
+                entry = None if oid is None else TreeEntry(TREE_MODE, oid)
             else:
-                entries[name] = child
-        return self._store_raw(serialize_tree(entries)) if entries else None
+                entry = child
+            found = node.tree.locate(name) if raw else None
+            if found is not None:
+                start, end, old = found
+                if entry is not None and (old.mode == TREE_MODE) == (entry.mode == TREE_MODE):
+                    edits.append(
+                        (start, _sort_key(name, entry.mode), end, _entry_bytes(name, entry))
+                    )
+                    continue
+                edits.append((start, _sort_key(name, old.mode), end, b""))
+            if entry is not None:
+                key = _sort_key(name, entry.mode)
+                at = _insertion_point(raw, key)
+                edits.append((at, key, at, _entry_bytes(name, entry)))
+        edits.sort()
+        pieces = []
+        cursor = 0
+        for start, _, end, data in edits:
+            pieces.append(raw[cursor:start])
+            pieces.append(data)
+            cursor = end
+        pieces.append(raw[cursor:])
+        new = b"".join(pieces)
+        return self._store_raw(new) if new else None
 
     def _store_raw(self, raw: bytes) -> str:
         oid = hash_object("tree", raw)
