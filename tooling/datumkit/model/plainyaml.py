@@ -110,9 +110,8 @@ def _float(value: str) -> float:
 def resolve_plain(value: str) -> Any:
     """A plain (unquoted) scalar as ruamel.yaml's YAML 1.2 safe loader builds it."""
     first = value[:1]
-    if first == "" or first in "~nN":
-        if _NULL.match(value):
-            return None
+    if first in "~nN" and _NULL.match(value):  # "" is in every string: the empty scalar too
+        return None
     if first in "tTfF" and _BOOL.match(value):
         return value.lower() == "true"
     if first and first in "-+0123456789.":
@@ -196,4 +195,3 @@ def build(events: Iterable[Any], on_event: Callable[[Any], None]) -> tuple[bool,
         except _Unusual:
             usual = False
     return usual, builder.result
-
