@@ -181,7 +181,7 @@ def _walk_datum(root: Path, name: str) -> list[str]:
     return found
 
 
-def _with_stat(root: Path, record: bytes) -> bytes:
+def _with_stat(root: str, record: bytes) -> bytes:
     """A tracked file's index record plus its inode change time, in nanoseconds.
 
     git compares ctime in whole seconds (and trusts size + mtime), so a same-size rewrite with
@@ -190,8 +190,8 @@ def _with_stat(root: Path, record: bytes) -> bytes:
     (a miss, never a stale pass); an untouched file keeps it.
     """
     path = record[record.find(b"\t") + 1 :].decode("utf-8", "surrogateescape")
-    try:
-        ctime = (root / path).lstat().st_ctime_ns
+    try:  # os.lstat on a string: pathlib objects cost more than the system call
+        ctime = os.lstat(os.path.join(root, path)).st_ctime_ns
     except FileNotFoundError:
         ctime = -1
     return record + b" " + str(ctime).encode()
@@ -200,6 +200,8 @@ def _with_stat(root: Path, record: bytes) -> bytes:
 def outside_files(root: Path) -> Callable[[str], str]:
     """What a datum's checks read outside its directory: the research-bench eval config
     template and the datum's generated config (the `generated` check compares it), hashed."""
+    if not _names_eval_config(root):  # most projects: no need to import generation (pydantic)
+        return lambda name: ""
     from datumkit.errors import DatumError
     from datumkit.generate.evalconfig import load_settings
 
@@ -214,6 +216,20 @@ def outside_files(root: Path) -> Callable[[str], str]:
     return lambda name: f"{template} {_content_hash(root / settings.output(name))}"
 
 
+def _names_eval_config(root: Path) -> bool:
+    """Whether pyproject.toml may set ``tool.datumkit.eval_config_template`` (when in doubt,
+    yes: `load_settings` then decides and words any error)."""
+    import tomllib
+
+    try:
+        tool = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["datumkit"]
+    except (FileNotFoundError, KeyError):
+        return False  # no settings file or no [tool.datumkit]: no settings (as load_settings)
+    except (OSError, ValueError, TypeError):
+        return True
+    return not isinstance(tool, dict) or "eval_config_template" in tool
+
+
 def _content_hash(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -224,12 +240,13 @@ def _content_hash(path: Path) -> str:
 def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
     """A hash of each datum directory's files (paths, kinds, contents)."""
     listing = _git_listing(root)
+    where = str(root)
     prints = {}
     for name in names:
         if listing is None:
             records = [_hash_file(root, path) for path in _walk_datum(root, name)]
         else:
-            records = [_with_stat(root, record) for record in listing.known.get(name, [])]
+            records = [_with_stat(where, record) for record in listing.known.get(name, [])]
             records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
         digest = hashlib.sha256()
         for record in sorted(records):
