@@ -52,6 +52,7 @@ from datumkit.checks.fingerprint import (
     outside_files,
     project_fingerprint,
 )
+from datumkit.checks.lastrun import fingerprint_of, stat_datum
 from datumkit.checks.runner import OnReport, check_many
 from datumkit.fsio import write_atomic
 from datumkit.model.project import Project
@@ -114,14 +115,24 @@ class CheckCache:
     _pinned: dict[tuple[str, str], Baseline | None] = field(default_factory=dict, repr=False)
     _entries: dict[str, Any] | None = field(default=None, repr=False)
     _new: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: each keyed datum's `datum list` fingerprint (checks/lastrun.py), from before its check
+    listed: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, project: Project, only: Sequence[str] | None = None) -> CheckCache:
         return cls(project, cache_directory(project), project_fingerprint(project, only))
 
     def keys(self, names: Iterable[str]) -> dict[str, str]:
-        """Each datum's entry key: this cache's fingerprint plus the datum's files."""
-        prints = datum_fingerprints(self.project.root, names)
+        """Each datum's entry key: this cache's fingerprint plus the datum's files.
+
+        The first time a datum is keyed, its `datum list` fingerprint is kept too (in
+        ``listed``): both come from one ``lstat`` of each of its files.
+        """
+        names = list(names)
+        stats = {name: stat_datum(self.project.root, name) for name in names}
+        for name, found in stats.items():
+            self.listed.setdefault(name, fingerprint_of(found))
+        prints = datum_fingerprints(self.project.root, names, stats)
         outside = outside_files(self.project.root)
         return {
             name: hashlib.sha256(

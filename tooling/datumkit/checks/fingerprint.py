@@ -19,7 +19,7 @@ import hashlib
 import os
 import stat
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -181,7 +181,7 @@ def _walk_datum(root: Path, name: str) -> list[str]:
     return found
 
 
-def _with_stat(root: str, record: bytes) -> bytes:
+def _with_stat(root: str, record: bytes, stats: Mapping[str, os.stat_result]) -> bytes:
     """A tracked file's index record plus its inode change time, in nanoseconds.
 
     git compares ctime in whole seconds (and trusts size + mtime), so a same-size rewrite with
@@ -190,8 +190,9 @@ def _with_stat(root: str, record: bytes) -> bytes:
     (a miss, never a stale pass); an untouched file keeps it.
     """
     path = record[record.find(b"\t") + 1 :].decode("utf-8", "surrogateescape")
-    try:  # os.lstat on a string: pathlib objects cost more than the system call
-        ctime = os.lstat(os.path.join(root, path)).st_ctime_ns
+    known = stats.get(path.split("/", 2)[-1])  # stats are by path inside the datum
+    try:
+        ctime = known.st_ctime_ns if known is not None else os.lstat(root + "/" + path).st_ctime_ns
     except FileNotFoundError:
         ctime = -1
     return record + b" " + str(ctime).encode()
@@ -237,8 +238,16 @@ def _content_hash(path: Path) -> str:
         return "missing"
 
 
-def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
-    """A hash of each datum directory's files (paths, kinds, contents)."""
+def datum_fingerprints(
+    root: Path,
+    names: Iterable[str],
+    stats: Mapping[str, Mapping[str, os.stat_result]] | None = None,
+) -> dict[str, str]:
+    """A hash of each datum directory's files (paths, kinds, contents).
+
+    ``stats`` (:func:`datumkit.checks.lastrun.stat_datum` of each datum, taken just before)
+    save an ``lstat`` per tracked file; a file they lack is stat'ed here.
+    """
     listing = _git_listing(root)
     where = str(root)
     prints = {}
@@ -246,7 +255,8 @@ def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
         if listing is None:
             records = [_hash_file(root, path) for path in _walk_datum(root, name)]
         else:
-            records = [_with_stat(where, record) for record in listing.known.get(name, [])]
+            found = stats.get(name, {}) if stats is not None else {}
+            records = [_with_stat(where, r, found) for r in listing.known.get(name, [])]
             records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
         digest = hashlib.sha256()
         for record in sorted(records):

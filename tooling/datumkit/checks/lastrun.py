@@ -55,14 +55,20 @@ def status_of(report: DatumReport) -> str:
 
 
 def fingerprint(root: Path, name: str) -> str:
-    """Hash of (path, size, mtime) of every file of ``datums/<name>``; symlinks not followed.
+    """Hash of (path, size, mtime) of every file of ``datums/<name>``; symlinks not followed."""
+    return fingerprint_of(stat_datum(root, name))
 
-    Plain strings and ``os.lstat`` rather than pathlib: ``check --all`` fingerprints every file
-    of 2,000 datums, and pathlib's objects cost more than the system calls.
+
+def stat_datum(root: Path | str, name: str) -> dict[str, os.stat_result]:
+    """``lstat`` of every file of ``datums/<name>`` by relative path, in a stable order.
+
+    Plain strings and ``os.lstat`` rather than pathlib: ``check --all`` stats every file of
+    2,000 datums, and pathlib's objects cost more than the system calls. The check cache takes
+    its keys from the same stats (checks/fingerprint.py), so a run stats each file once.
     """
     directory = os.path.join(root, DATUMS_DIR, name)
     skip = len(directory) + 1
-    digest = hashlib.sha256()
+    found: dict[str, os.stat_result] = {}
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames.sort()
         prefix = dirpath[skip:].replace(os.sep, "/")
@@ -71,8 +77,15 @@ def fingerprint(root: Path, name: str) -> str:
                 info = os.lstat(os.path.join(dirpath, filename))
             except OSError:
                 continue
-            relative = f"{prefix}/{filename}" if prefix else filename
-            digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+            found[f"{prefix}/{filename}" if prefix else filename] = info
+    return found
+
+
+def fingerprint_of(stats: Mapping[str, os.stat_result]) -> str:
+    """:func:`fingerprint` of what :func:`stat_datum` found."""
+    digest = hashlib.sha256()
+    for relative, info in stats.items():
+        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -117,13 +130,22 @@ def load(root: Path) -> dict[str, LastResult]:
         return {}
 
 
-def record(root: Path, reports: Iterable[DatumReport]) -> None:
-    """Store the results of a full check (every check ran) of ``reports``' datums."""
+def record(
+    root: Path, reports: Iterable[DatumReport], fingerprints: Mapping[str, str] | None = None
+) -> None:
+    """Store the results of a full check (every check ran) of ``reports``' datums.
+
+    ``fingerprints`` are datums' fingerprints taken before they were checked (by the check
+    cache, from the stats it needed anyway); the others are taken now.
+    """
+    known = fingerprints or {}
     entries = load(root)
     before = dict(entries)
     for report in reports:
         entries[report.name] = LastResult(
-            status_of(report), fingerprint(root, report.name), *report.title_and_baseline
+            status_of(report),
+            known.get(report.name) or fingerprint(root, report.name),
+            *report.title_and_baseline,
         )
     document = {
         "version": _VERSION,

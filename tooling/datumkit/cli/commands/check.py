@@ -26,15 +26,23 @@ def run_checks(
     only: Sequence[str] | None = None,
     progress: bool = False,
     use_cache: bool = False,
+    listed: dict[str, str] | None = None,
 ) -> list[DatumReport]:
-    """Check `names`; with `use_cache`, datums that passed and did not change are not rechecked."""
+    """Check `names`; with `use_cache`, datums that passed and did not change are not rechecked.
+
+    With the cache, ``listed`` receives the datums' `datum list` fingerprints taken before the
+    checks (for :func:`lastrun.record`: the cache stat'ed every file already).
+    """
     with CheckProgress(len(names), enabled=progress) as on_report:
         if not use_cache:
             return check_many(project, names, jobs=jobs, only=only, on_report=on_report)
         from datumkit.checks.cache import CheckCache
 
         cache = CheckCache.open(project, only)
-        return cache.run(names, jobs=jobs, only=only, on_report=on_report)
+        reports = cache.run(names, jobs=jobs, only=only, on_report=on_report)
+        if listed is not None:
+            listed.update(cache.listed)
+        return reports
 
 
 def check(
@@ -47,12 +55,19 @@ def check(
     use_cache: bool = True,
 ) -> int:
     started = time.perf_counter()
+    listed: dict[str, str] = {}
     reports = run_checks(
-        project, names, jobs=jobs, only=only, progress=not json_output, use_cache=use_cache
+        project,
+        names,
+        jobs=jobs,
+        only=only,
+        progress=not json_output,
+        use_cache=use_cache,
+        listed=listed,
     )
     elapsed = time.perf_counter() - started
     if only is None:  # `datum list` shows what the last full check found
-        lastrun.record(project.root, reports)
+        lastrun.record(project.root, reports, listed)
     if json_output:
         say(json.dumps(as_json(reports, elapsed), indent=2))
     else:
