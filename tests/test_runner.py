@@ -162,3 +162,12 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
         "[2/3] d00: ok",
         "[3/3] d01: ok",
     ]
+
+
+def test_a_finding_in_json_carries_every_field() -> None:
+    from dataclasses import asdict
+
+    from datumkit.checks.findings import Finding
+
+    finding = Finding("patch", "d", "datums/d/diff.patch", "hunk 1", "does not apply", "warning")
+    assert finding.to_json() == asdict(finding)
