@@ -233,3 +233,32 @@ def test_a_cached_pass_keeps_the_title_and_baseline_datum_list_shows(repo: Path)
     assert stored.status == "ok"
     assert stored.title and stored.title == Project(root=repo).load(DATUM).datum.metadata.title
     assert stored.baseline == Project(root=repo).load(DATUM).datum.repo.start_commit_sha
+
+
+def test_the_json_summary_counts_the_reused_passes(repo: Path) -> None:
+    command = [str(BIN / "datum"), "--root", str(repo), "check", "--all", "--json", "-j", "1"]
+
+    def cached() -> int:
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return int(json.loads(done.stdout)["summary"]["cached"])
+
+    assert cached() == 0
+    assert cached() == 2
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")
+    assert cached() == 1  # only the edited datum was checked again
+
+
+def test_datums_listed_by_name_get_the_keys_of_the_whole_listing(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datumkit.checks import fingerprint
+
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")  # one file git does not vouch for
+    (repo / "datums" / DATUM / "untracked.txt").write_text("new\n")
+    by_name = datum_fingerprints(repo, [DATUM, "second"])
+    monkeypatch.setattr(fingerprint, "_LIST_BY_NAME", 0)  # every datum from one listing
+
+    assert datum_fingerprints(repo, [DATUM, "second"]) == by_name

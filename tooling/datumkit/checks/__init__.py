@@ -65,6 +65,8 @@ class DatumReport:
     datum: Datum | None = None
     #: (title, baseline commit) for `datum list` when there is no `datum` (a cached result)
     summary: tuple[str, str] = ("", "")
+    #: whether the result is a stored pass of the check cache (checks/cache.py), not a new run
+    cached: bool = False
 
     @property
     def ok(self) -> bool:

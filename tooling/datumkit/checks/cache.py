@@ -187,7 +187,7 @@ class CheckCache:
             return None  # an entry that does not parse: check the datum again
         if any(f.severity == "error" for f in findings):
             return None
-        return DatumReport(name, checks, findings, summary=(title, baseline))
+        return DatumReport(name, checks, findings, summary=(title, baseline), cached=True)
 
     def _baseline_holds(self, baseline: Baseline) -> bool:
         """Whether the mirror still has the commit, with the tree the check saw (looked up once
@@ -337,5 +337,10 @@ def _only_checks(report: DatumReport, checks: Sequence[str]) -> DatumReport:
 def _merge(cached: DatumReport, extra: DatumReport) -> DatumReport:
     checks = (*cached.checks_run, *(c for c in extra.checks_run if c not in cached.checks_run))
     return DatumReport(
-        cached.name, checks, cached.findings + extra.findings, extra.datum, cached.summary
+        cached.name,
+        checks,
+        cached.findings + extra.findings,
+        extra.datum,
+        cached.summary,
+        cached=True,
     )

@@ -108,15 +108,26 @@ def _datum_of(path: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == DATUMS_DIR else None
 
 
-def _git_listing(root: Path) -> _GitListing | None:
-    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
+#: up to this many datums are listed by name (literal pathspecs), more as all of datums/
+_LIST_BY_NAME = 64
+
+
+def _git_listing(root: Path, names: Sequence[str]) -> _GitListing | None:
+    """Blob ids from the index, minus files that differ in the working tree; plus untracked.
+
+    A few datums (those re-keyed after their check) are listed by name, so their keys do not
+    cost a listing of the whole repository.
+    """
+    paths = [DATUMS_DIR]
+    if len(names) <= _LIST_BY_NAME:
+        paths = [f":(literal){DATUMS_DIR}/{name}/" for name in names]
     file_mode, staged, changed, untracked = _git_all(
         root,
         [
             ["config", "--bool", "core.fileMode"],
-            ["ls-files", "-s", "-z", "--", DATUMS_DIR],
-            ["diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR],
-            ["ls-files", "-o", "-z", "--", DATUMS_DIR],
+            ["ls-files", "-s", "-z", "--", *paths],
+            ["diff-files", "--name-only", "-z", "--relative", "--", *paths],
+            ["ls-files", "-o", "-z", "--", *paths],
         ],
     )
     if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
@@ -248,7 +259,10 @@ def datum_fingerprints(
     ``stats`` (:func:`datumkit.checks.lastrun.stat_datum` of each datum, taken just before)
     save an ``lstat`` per tracked file; a file they lack is stat'ed here.
     """
-    listing = _git_listing(root)
+    names = list(names)
+    if not names:
+        return {}
+    listing = _git_listing(root, names)
     where = str(root)
     prints = {}
     for name in names:
