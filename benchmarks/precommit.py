@@ -195,6 +195,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["check-all"], help="measure only `datum check --all` (cold, warm, edit)"
     )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="another build's `datum` executable: its check --all runs, interleaved with ours, "
+        "on a copy of the repository (the ratios are the figures that survive a loaded machine)",
+    )
     args = parser.parse_args(argv)
 
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="datumkit-bench-"))
@@ -224,7 +230,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_all = Timing("check --all --no-cache (cold)", [*check, "--no-cache"], big)
         warm = Timing("check --all, nothing changed (warm cache)", check, big)
         subprocess.run(check, cwd=big, env=env, capture_output=True, check=True)  # fill it
-        interleaved([check_all, warm], args.runs if args.only else max(1, args.runs // 2), env)
+        measured = [check_all, warm]
+        if args.reference is not None:
+            reference = workdir / "large-reference"
+            shutil.rmtree(reference, ignore_errors=True)
+            shutil.copytree(big, reference, symlinks=True)
+            shutil.rmtree(reference / ".git" / "datumkit", ignore_errors=True)
+            theirs = [str(args.reference), *check[1:]]
+            subprocess.run(theirs, cwd=reference, env=env, capture_output=True, check=True)
+            measured += [
+                Timing("reference cold", [*theirs, "--no-cache"], reference),
+                Timing("reference warm", theirs, reference),
+            ]
+        interleaved(measured, args.runs if args.only else max(1, args.runs // 2), env)
         edited = names[:: max(1, len(names) // 10)][:10]
         for name in edited:
             notes = big / "datums" / name / "notes.md"
@@ -234,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         after_edit = time.perf_counter() - started
         rechecked = args.datums - int(json.loads(done.stdout)["summary"]["cached"])
         git(big, "checkout", "--", "datums")  # pre-commit below must see a clean tree
+        if args.reference is not None:
+            report_reference(args.datums, measured)
         if args.only == "check-all":
             report_check_all(args.datums, check_all, warm, after_edit, len(edited), rechecked)
             print(f"load average at the end: {load()}")
@@ -294,6 +314,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def report_reference(datums: int, measured: Sequence[Timing]) -> None:
+    cold, warm, their_cold, their_warm = measured
+    print()
+    for ours, theirs in ((cold, their_cold), (warm, their_warm)):
+        cpu = f"CPU {statistics.median(ours.cpu):.2f}s vs {statistics.median(theirs.cpu):.2f}s"
+        print(
+            f"{ours.label}: ours {ours.spread()}, reference {theirs.spread()}; "
+            f"reference/ours {theirs.median / ours.median:.2f}x (medians), {cpu}"
+        )
 
 
 def report_check_all(
