@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from datumkit.checks import DatumReport, lastrun
 from datumkit.checks.runner import check_many
@@ -69,7 +70,7 @@ def check(
     if only is None:  # `datum list` shows what the last full check found
         lastrun.record(project.root, reports, listed)
     if json_output:
-        say(json.dumps(as_json(reports, elapsed), indent=2))
+        say(_json_text(as_json(reports, elapsed)))
     else:
         lines = text_lines(reports)
         for line in lines[:-1]:
@@ -79,3 +80,25 @@ def check(
                 warn(line)
         say(lines[-1])
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FINDINGS
+
+
+def _json_text(document: dict[str, Any]) -> str:
+    """The report indented, except each datum's entry: one line each.
+
+    ``json.dumps(indent=...)`` runs in pure Python, ~0.1 s for a 2,000-datum report (a tenth of
+    a warm `check --all`); a line per datum is the C encoder's work and reads as well (`grep`
+    finds a datum's whole entry).
+    """
+    rows = [f"    {json.dumps(entry)}" for entry in document["datums"]]
+    listed = "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
+    lines = [f"  {json.dumps(key)}: {listed}" if key == "datums" else None for key in document]
+    parts = [
+        line if line is not None else _indented(key, document[key])
+        for key, line in zip(document, lines, strict=True)
+    ]
+    return "{\n" + ",\n".join(parts) + "\n}"
+
+
+def _indented(key: str, value: Any) -> str:
+    inner = json.dumps(value, indent=2).replace("\n", "\n  ")
+    return f"  {json.dumps(key)}: {inner}"
