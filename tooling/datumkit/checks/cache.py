@@ -51,6 +51,7 @@ from datumkit.checks.fingerprint import (
     git_output,
     outside_files,
     project_fingerprint,
+    start_listing,
 )
 from datumkit.checks.lastrun import fingerprint_of, stat_datum
 from datumkit.checks.runner import OnReport, check_many
@@ -129,10 +130,11 @@ class CheckCache:
         ``listed``): both come from one ``lstat`` of each of its files.
         """
         names = list(names)
-        stats = {name: stat_datum(self.project.root, name) for name in names}
+        started = start_listing(self.project.root, names) if names else None
+        stats = {name: stat_datum(self.project.root, name) for name in names}  # while git lists
         for name, found in stats.items():
             self.listed.setdefault(name, fingerprint_of(found))
-        prints = datum_fingerprints(self.project.root, names, stats)
+        prints = datum_fingerprints(self.project.root, names, stats, started)
         outside = outside_files(self.project.root)
         return {
             name: hashlib.sha256(

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from datumkit import __version__
 from datumkit.model.datumdir import DATUMS_DIR
@@ -71,28 +72,47 @@ def git_output(root: Path, *args: str) -> bytes | None:
 
 def _git_all(root: Path, commands: Sequence[Sequence[str]]) -> list[bytes | None]:
     """Several read-only git commands run side by side (each waits mostly on the disk)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
-    processes: list[subprocess.Popen[bytes] | None] = []
-    for args in commands:
-        try:
-            processes.append(
-                subprocess.Popen(
+    return _GitRun(root, commands).outputs()
+
+
+class _GitRun:
+    """Read-only git commands started now and collected later, so the caller can work (stat
+    the datums' files) while git lists the index. Output goes to temporary files, not pipes:
+    a full pipe would stop git until the caller reads it."""
+
+    def __init__(self, root: Path, commands: Sequence[Sequence[str]]) -> None:
+        import tempfile
+
+        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
+        self.started: list[tuple[subprocess.Popen[bytes], Any] | None] = []
+        for args in commands:
+            output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by outputs()
+            try:
+                process = subprocess.Popen(
                     ["git", "-C", str(root), *args],
-                    stdout=subprocess.PIPE,
+                    stdout=output,
                     stderr=subprocess.DEVNULL,
                     env=env,
                 )
-            )
-        except OSError:
-            processes.append(None)
-    outputs: list[bytes | None] = []
-    for process in processes:
-        if process is None:
-            outputs.append(None)
-            continue
-        out, _ = process.communicate()
-        outputs.append(out if process.returncode == 0 else None)
-    return outputs
+            except OSError:
+                output.close()
+                self.started.append(None)
+                continue
+            self.started.append((process, output))
+
+    def outputs(self) -> list[bytes | None]:
+        """Each command's output, ``None`` where it failed."""
+        found: list[bytes | None] = []
+        for started in self.started:
+            if started is None:
+                found.append(None)
+                continue
+            process, output = started
+            with output:
+                process.wait()
+                output.seek(0)
+                found.append(output.read() if process.returncode == 0 else None)
+        return found
 
 
 @dataclass
@@ -112,8 +132,8 @@ def _datum_of(path: str) -> str | None:
 _LIST_BY_NAME = 64
 
 
-def _git_listing(root: Path, names: Sequence[str]) -> _GitListing | None:
-    """Blob ids from the index, minus files that differ in the working tree; plus untracked.
+def start_listing(root: Path, names: Sequence[str]) -> _GitRun:
+    """Start listing what git knows of ``names`` (finish with :func:`datum_fingerprints`).
 
     A few datums (those re-keyed after their check) are listed by name, so their keys do not
     cost a listing of the whole repository.
@@ -121,7 +141,7 @@ def _git_listing(root: Path, names: Sequence[str]) -> _GitListing | None:
     paths = [DATUMS_DIR]
     if len(names) <= _LIST_BY_NAME:
         paths = [f":(literal){DATUMS_DIR}/{name}/" for name in names]
-    file_mode, staged, changed, untracked = _git_all(
+    return _GitRun(
         root,
         [
             ["config", "--bool", "core.fileMode"],
@@ -130,6 +150,11 @@ def _git_listing(root: Path, names: Sequence[str]) -> _GitListing | None:
             ["ls-files", "-o", "-z", "--", *paths],
         ],
     )
+
+
+def _git_listing(started: _GitRun) -> _GitListing | None:
+    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
+    file_mode, staged, changed, untracked = started.outputs()
     if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
         return None
     listing = _GitListing()
@@ -253,16 +278,20 @@ def datum_fingerprints(
     root: Path,
     names: Iterable[str],
     stats: Mapping[str, Mapping[str, os.stat_result]] | None = None,
+    started: _GitRun | None = None,
 ) -> dict[str, str]:
     """A hash of each datum directory's files (paths, kinds, contents).
 
-    ``stats`` (:func:`datumkit.checks.lastrun.stat_datum` of each datum, taken just before)
-    save an ``lstat`` per tracked file; a file they lack is stat'ed here.
+    ``stats`` (:func:`datumkit.checks.lastrun.stat_datum` of each datum, taken while git
+    listed them) save an ``lstat`` per tracked file; a file they lack is stat'ed here.
+    ``started`` is :func:`start_listing` of the same names, else it is run now. Whether a file
+    is stat'ed before or after git looks at it does not matter: any write moves its ctime, and
+    a result is stored only when the keys taken before and after its check agree.
     """
     names = list(names)
     if not names:
         return {}
-    listing = _git_listing(root, names)
+    listing = _git_listing(started or start_listing(root, names))
     where = str(root)
     prints = {}
     for name in names:
