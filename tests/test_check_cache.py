@@ -262,3 +262,17 @@ def test_datums_listed_by_name_get_the_keys_of_the_whole_listing(
     monkeypatch.setattr(fingerprint, "_LIST_BY_NAME", 0)  # every datum from one listing
 
     assert datum_fingerprints(repo, [DATUM, "second"]) == by_name
+
+
+def test_a_no_cache_run_records_fresh_results_for_datum_list(repo: Path) -> None:
+    from datumkit.checks import lastrun
+
+    command = [str(BIN / "datum"), "--root", str(repo), "check", "--all", "--no-cache", "-j", "2"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    results = lastrun.load(repo)
+    assert all(lastrun.current(repo, name, results) for name in (DATUM, "second"))
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")
+    assert lastrun.current_status(repo, "second", results) == lastrun.CHANGED

@@ -67,6 +67,9 @@ class DatumReport:
     summary: tuple[str, str] = ("", "")
     #: whether the result is a stored pass of the check cache (checks/cache.py), not a new run
     cached: bool = False
+    #: the datum's `datum list` fingerprint (checks/lastrun.py) taken just before the check,
+    #: when the caller asked for it (in the worker, not after the run in the parent)
+    listed: str = ""
 
     @property
     def ok(self) -> bool:

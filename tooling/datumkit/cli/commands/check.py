@@ -31,12 +31,17 @@ def run_checks(
 ) -> list[DatumReport]:
     """Check `names`; with `use_cache`, datums that passed and did not change are not rechecked.
 
-    With the cache, ``listed`` receives the datums' `datum list` fingerprints taken before the
-    checks (for :func:`lastrun.record`: the cache stat'ed every file already).
+    ``listed`` receives the datums' `datum list` fingerprints taken before the checks (for
+    :func:`lastrun.record`: the cache stat'ed every file already; without it, the workers do).
     """
     with CheckProgress(len(names), enabled=progress) as on_report:
         if not use_cache:
-            return check_many(project, names, jobs=jobs, only=only, on_report=on_report)
+            reports = check_many(
+                project, names, jobs=jobs, only=only, on_report=on_report, listed=listed is not None
+            )
+            if listed is not None:
+                listed.update((r.name, r.listed) for r in reports if r.listed)
+            return reports
         from datumkit.checks.cache import CheckCache
 
         cache = CheckCache.open(project, only)
