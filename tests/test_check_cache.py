@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from datumkit.checks import CHECKS
-from datumkit.checks.cache import CheckCache
+from datumkit.checks.cache import CACHE_FORMAT, CheckCache
 from datumkit.checks.fingerprint import datum_fingerprints
 from datumkit.cli.commands.check import run_checks
 from datumkit.model.applied import clear_mirror_cache
@@ -149,13 +149,13 @@ def test_a_vanished_mirror_invalidates_the_stored_passes(
 
 def test_a_corrupt_cache_file_is_an_empty_cache(repo: Path) -> None:
     _, cache = run(repo)
-    cache.path.write_bytes(b'{"format": 2, "entries": {"banking77": {"key": [1, 2]')
+    cache.path.write_bytes(b'{"format": %d, "entries": {"banking77": {"key": [1, 2]' % CACHE_FORMAT)
 
     verdicts, again = run(repo)
 
     assert verdicts == [True, True]
     assert again.misses == 2
-    assert json.loads(again.path.read_text())["format"] == 2  # rewritten whole
+    assert json.loads(again.path.read_text())["format"] == CACHE_FORMAT  # rewritten whole
 
 
 def test_a_hostile_datum_name_does_not_escape_the_cache(repo: Path) -> None:
@@ -217,3 +217,62 @@ def test_a_check_not_known_to_be_cacheable_runs_every_time(
     assert all(r.checks_run == ("schema", *CHECKS) for r in reports)
     stored = json.loads(cache.path.read_text())["entries"]
     assert all("secrets" not in entry["checks"] for entry in stored.values())
+
+
+def test_a_cached_pass_keeps_the_title_and_baseline_datum_list_shows(repo: Path) -> None:
+    from datumkit.checks import lastrun
+
+    project = Project(root=repo)
+    for _ in range(2):
+        clear_mirror_cache()
+        reports = run_checks(project, project.names(), jobs=1, use_cache=True)
+        lastrun.record(repo, reports)
+
+    assert reports[0].datum is None  # the second run's results came from the cache
+    stored = lastrun.load(repo)[DATUM]
+    assert stored.status == "ok"
+    assert stored.title and stored.title == Project(root=repo).load(DATUM).datum.metadata.title
+    assert stored.baseline == Project(root=repo).load(DATUM).datum.repo.start_commit_sha
+
+
+def test_the_json_summary_counts_the_reused_passes(repo: Path) -> None:
+    command = [str(BIN / "datum"), "--root", str(repo), "check", "--all", "--json", "-j", "1"]
+
+    def cached() -> int:
+        done = subprocess.run(command, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return int(json.loads(done.stdout)["summary"]["cached"])
+
+    assert cached() == 0
+    assert cached() == 2
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")
+    assert cached() == 1  # only the edited datum was checked again
+
+
+def test_datums_listed_by_name_get_the_keys_of_the_whole_listing(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datumkit.checks import fingerprint
+
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")  # one file git does not vouch for
+    (repo / "datums" / DATUM / "untracked.txt").write_text("new\n")
+    by_name = datum_fingerprints(repo, [DATUM, "second"])
+    monkeypatch.setattr(fingerprint, "_LIST_BY_NAME", 0)  # every datum from one listing
+
+    assert datum_fingerprints(repo, [DATUM, "second"]) == by_name
+
+
+def test_a_no_cache_run_records_fresh_results_for_datum_list(repo: Path) -> None:
+    from datumkit.checks import lastrun
+
+    command = [str(BIN / "datum"), "--root", str(repo), "check", "--all", "--no-cache", "-j", "2"]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    results = lastrun.load(repo)
+    assert all(lastrun.current(repo, name, results) for name in (DATUM, "second"))
+    notes = repo / "datums" / "second" / "notes.md"
+    notes.write_text(notes.read_text() + "\nedited\n")
+    assert lastrun.current_status(repo, "second", results) == lastrun.CHANGED

@@ -162,3 +162,25 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
         "[2/3] d00: ok",
         "[3/3] d01: ok",
     ]
+
+
+def test_a_finding_in_json_carries_every_field() -> None:
+    from dataclasses import asdict
+
+    from datumkit.checks.findings import Finding
+
+    finding = Finding("patch", "d", "datums/d/diff.patch", "hunk 1", "does not apply", "warning")
+    assert finding.to_json() == asdict(finding)
+
+
+@pytest.mark.parametrize("datums", [[], [{"name": "a", "ok": True}, {"name": "b\n", "ok": False}]])
+def test_the_json_report_has_one_line_per_datum_and_parses_back(datums: list[object]) -> None:
+    from datumkit.cli.commands.check import _json_text
+
+    document = {"version": 1, "datums": datums, "summary": {"datums": 2, "checks": {"x": {}}}}
+    text = _json_text(document)
+
+    assert json.loads(text) == document
+    assert [line.rstrip(",") for line in text.splitlines() if '"name"' in line] == [
+        f"    {json.dumps(entry)}" for entry in datums
+    ]

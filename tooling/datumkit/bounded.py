@@ -40,7 +40,9 @@ def too_large(display: str, size: int, cap: int, what: str = "files") -> TooLarg
     )
 
 
-def read_capped(path: Path, cap: int, *, display: str | None = None, what: str = "files") -> bytes:
+def read_capped(
+    path: Path | str, cap: int, *, display: str | None = None, what: str = "files"
+) -> bytes:
     """The bytes of `path`, refusing (before reading) a file over `cap` bytes or not regular.
 
     The size is taken from the open descriptor and the read stops at cap + 1 bytes, so a file

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from datumkit.checks.findings import Finding
+from datumkit.checks.memofiles import ReadOnce
 from datumkit.errors import DatumError
 from datumkit.model.datumdir import (
     DATUM_NAME_RULE,
@@ -62,10 +63,24 @@ class DatumReport:
     findings: tuple[Finding, ...]
     #: the parsed datum, when datum.yaml was valid enough to load
     datum: Datum | None = None
+    #: (title, baseline commit) for `datum list` when there is no `datum` (a cached result)
+    summary: tuple[str, str] = ("", "")
+    #: whether the result is a stored pass of the check cache (checks/cache.py), not a new run
+    cached: bool = False
+    #: the datum's `datum list` fingerprint (checks/lastrun.py) taken just before the check,
+    #: when the caller asked for it (in the worker, not after the run in the parent)
+    listed: str = ""
 
     @property
     def ok(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def title_and_baseline(self) -> tuple[str, str]:
+        """The datum's title and baseline commit, '' when datum.yaml did not load."""
+        if self.datum is not None:
+            return self.datum.metadata.title, self.datum.repo.start_commit_sha
+        return self.summary
 
 
 def check_datum(
@@ -91,6 +106,7 @@ def check_datum(
         )
         return DatumReport(name, (SCHEMA,), (finding,))
     selected = [check for check in CHECKS if only is None or check in only]
+    files = ReadOnce(files)  # each file read once for all the checks (checks/memofiles.py)
     validate = only is None or SCHEMA in only or any(c not in FILE_ONLY_CHECKS for c in selected)
     source: DatumDirectory = DatumDirectory(name=name, files=files)
     datum = None

@@ -51,13 +51,15 @@ from datumkit.checks.fingerprint import (
     git_output,
     outside_files,
     project_fingerprint,
+    start_listing,
 )
+from datumkit.checks.lastrun import fingerprint_of, stat_datum
 from datumkit.checks.runner import OnReport, check_many
 from datumkit.fsio import write_atomic
 from datumkit.model.project import Project
 
 #: bump when the entry layout or what goes into a key changes
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 #: checks whose result depends only on what a key covers (the datum's files, the tool, the
 #: project's settings and the baseline commit). A check not listed here (a new one, or one that
 #: reads something else) is run on every datum every time, cache or not.
@@ -108,16 +110,31 @@ class CheckCache:
     hits: int = 0
     misses: int = 0
     _mirrors: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: baselines already looked up in their mirror this run: 2,000 datums share a handful
+    _held: dict[Baseline, bool] = field(default_factory=dict, repr=False)
+    #: (git url, commit) -> the Baseline found for it this run (or None)
+    _pinned: dict[tuple[str, str], Baseline | None] = field(default_factory=dict, repr=False)
     _entries: dict[str, Any] | None = field(default=None, repr=False)
     _new: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: each keyed datum's `datum list` fingerprint (checks/lastrun.py), from before its check
+    listed: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, project: Project, only: Sequence[str] | None = None) -> CheckCache:
         return cls(project, cache_directory(project), project_fingerprint(project, only))
 
     def keys(self, names: Iterable[str]) -> dict[str, str]:
-        """Each datum's entry key: this cache's fingerprint plus the datum's files."""
-        prints = datum_fingerprints(self.project.root, names)
+        """Each datum's entry key: this cache's fingerprint plus the datum's files.
+
+        The first time a datum is keyed, its `datum list` fingerprint is kept too (in
+        ``listed``): both come from one ``lstat`` of each of its files.
+        """
+        names = list(names)
+        started = start_listing(self.project.root, names) if names else None
+        stats = {name: stat_datum(self.project.root, name) for name in names}  # while git lists
+        for name, found in stats.items():
+            self.listed.setdefault(name, fingerprint_of(found))
+        prints = datum_fingerprints(self.project.root, names, stats, started)
         outside = outside_files(self.project.root)
         return {
             name: hashlib.sha256(
@@ -167,14 +184,23 @@ class CheckCache:
                 return None
             findings = tuple(Finding(**f) for f in entry["findings"])
             checks = tuple(str(c) for c in entry["checks"])
+            title, baseline = (str(part) for part in entry["summary"])
         except (ValueError, TypeError, KeyError, AttributeError):
             return None  # an entry that does not parse: check the datum again
         if any(f.severity == "error" for f in findings):
             return None
-        return DatumReport(name, checks, findings)
+        return DatumReport(name, checks, findings, summary=(title, baseline), cached=True)
 
     def _baseline_holds(self, baseline: Baseline) -> bool:
-        """Whether the mirror still has the commit, with the tree the check saw."""
+        """Whether the mirror still has the commit, with the tree the check saw (looked up once
+        per run: a mirror is not rewritten while a check runs, and if it were, the entries
+        stored from this run would only repeat what this run saw)."""
+        held = self._held.get(baseline)
+        if held is None:
+            held = self._held[baseline] = self._look_up(baseline)
+        return held
+
+    def _look_up(self, baseline: Baseline) -> bool:
         import pygit2
 
         repo = self._mirrors.get(baseline.mirror)
@@ -201,6 +227,7 @@ class CheckCache:
             "checks": list(report.checks_run),
             "findings": [f.to_json() for f in report.findings],
             "baselines": [b.__dict__ for b in baselines],
+            "summary": list(report.title_and_baseline),
         }
 
     def save(self, *, forget: Iterable[str] = ()) -> None:
@@ -230,18 +257,27 @@ class CheckCache:
             return []
         if report.datum is None:
             return None
+        repo = report.datum.repo
+        pin = (repo.git_url, repo.start_commit_sha)
+        if pin not in self._pinned:
+            self._pinned[pin] = self._pin(*pin)
+        found = self._pinned[pin]
+        return None if found is None else [found]
+
+    def _pin(self, git_url: str, commit_id: str) -> Baseline | None:
+        """The mirror of ``git_url`` and the tree of ``commit_id`` in it, or ``None``."""
         import pygit2
 
-        repo = report.datum.repo
         try:
-            mirror = str(self.project.locator().path_for(repo.git_url).resolve())
-            opened = pygit2.Repository(mirror)
-            commit = opened.get(repo.start_commit_sha)
+            mirror = str(self.project.locator().path_for(git_url).resolve())
+            opened = self._mirrors.get(mirror) or pygit2.Repository(mirror)
+            self._mirrors[mirror] = opened
+            commit = opened.get(commit_id)
         except (pygit2.GitError, KeyError, ValueError, OSError):
             return None
         if not isinstance(commit, pygit2.Commit):
             return None
-        return [Baseline(mirror, str(commit.id), str(commit.tree_id))]
+        return Baseline(mirror, str(commit.id), str(commit.tree_id))
 
     def run(
         self,
@@ -296,9 +332,17 @@ def _only_checks(report: DatumReport, checks: Sequence[str]) -> DatumReport:
         tuple(c for c in report.checks_run if c in keep),
         tuple(f for f in report.findings if f.check in keep),
         report.datum,
+        report.summary,
     )
 
 
 def _merge(cached: DatumReport, extra: DatumReport) -> DatumReport:
     checks = (*cached.checks_run, *(c for c in extra.checks_run if c not in cached.checks_run))
-    return DatumReport(cached.name, checks, cached.findings + extra.findings, extra.datum)
+    return DatumReport(
+        cached.name,
+        checks,
+        cached.findings + extra.findings,
+        extra.datum,
+        cached.summary,
+        cached=True,
+    )

@@ -19,10 +19,11 @@ import hashlib
 import os
 import stat
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from datumkit import __version__
 from datumkit.model.datumdir import DATUMS_DIR
@@ -71,28 +72,47 @@ def git_output(root: Path, *args: str) -> bytes | None:
 
 def _git_all(root: Path, commands: Sequence[Sequence[str]]) -> list[bytes | None]:
     """Several read-only git commands run side by side (each waits mostly on the disk)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
-    processes: list[subprocess.Popen[bytes] | None] = []
-    for args in commands:
-        try:
-            processes.append(
-                subprocess.Popen(
+    return _GitRun(root, commands).outputs()
+
+
+class _GitRun:
+    """Read-only git commands started now and collected later, so the caller can work (stat
+    the datums' files) while git lists the index. Output goes to temporary files, not pipes:
+    a full pipe would stop git until the caller reads it."""
+
+    def __init__(self, root: Path, commands: Sequence[Sequence[str]]) -> None:
+        import tempfile
+
+        env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}  # never write the index
+        self.started: list[tuple[subprocess.Popen[bytes], Any] | None] = []
+        for args in commands:
+            output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by outputs()
+            try:
+                process = subprocess.Popen(
                     ["git", "-C", str(root), *args],
-                    stdout=subprocess.PIPE,
+                    stdout=output,
                     stderr=subprocess.DEVNULL,
                     env=env,
                 )
-            )
-        except OSError:
-            processes.append(None)
-    outputs: list[bytes | None] = []
-    for process in processes:
-        if process is None:
-            outputs.append(None)
-            continue
-        out, _ = process.communicate()
-        outputs.append(out if process.returncode == 0 else None)
-    return outputs
+            except OSError:
+                output.close()
+                self.started.append(None)
+                continue
+            self.started.append((process, output))
+
+    def outputs(self) -> list[bytes | None]:
+        """Each command's output, ``None`` where it failed."""
+        found: list[bytes | None] = []
+        for started in self.started:
+            if started is None:
+                found.append(None)
+                continue
+            process, output = started
+            with output:
+                process.wait()
+                output.seek(0)
+                found.append(output.read() if process.returncode == 0 else None)
+        return found
 
 
 @dataclass
@@ -108,17 +128,33 @@ def _datum_of(path: str) -> str | None:
     return parts[1] if len(parts) == 3 and parts[0] == DATUMS_DIR else None
 
 
-def _git_listing(root: Path) -> _GitListing | None:
-    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
-    file_mode, staged, changed, untracked = _git_all(
+#: up to this many datums are listed by name (literal pathspecs), more as all of datums/
+_LIST_BY_NAME = 64
+
+
+def start_listing(root: Path, names: Sequence[str]) -> _GitRun:
+    """Start listing what git knows of ``names`` (finish with :func:`datum_fingerprints`).
+
+    A few datums (those re-keyed after their check) are listed by name, so their keys do not
+    cost a listing of the whole repository.
+    """
+    paths = [DATUMS_DIR]
+    if len(names) <= _LIST_BY_NAME:
+        paths = [f":(literal){DATUMS_DIR}/{name}/" for name in names]
+    return _GitRun(
         root,
         [
             ["config", "--bool", "core.fileMode"],
-            ["ls-files", "-s", "-z", "--", DATUMS_DIR],
-            ["diff-files", "--name-only", "-z", "--relative", "--", DATUMS_DIR],
-            ["ls-files", "-o", "-z", "--", DATUMS_DIR],
+            ["ls-files", "-s", "-z", "--", *paths],
+            ["diff-files", "--name-only", "-z", "--relative", "--", *paths],
+            ["ls-files", "-o", "-z", "--", *paths],
         ],
     )
+
+
+def _git_listing(started: _GitRun) -> _GitListing | None:
+    """Blob ids from the index, minus files that differ in the working tree; plus untracked."""
+    file_mode, staged, changed, untracked = started.outputs()
     if file_mode == b"false\n" or staged is None or changed is None or untracked is None:
         return None
     listing = _GitListing()
@@ -181,7 +217,7 @@ def _walk_datum(root: Path, name: str) -> list[str]:
     return found
 
 
-def _with_stat(root: Path, record: bytes) -> bytes:
+def _with_stat(root: str, record: bytes, stats: Mapping[str, os.stat_result]) -> bytes:
     """A tracked file's index record plus its inode change time, in nanoseconds.
 
     git compares ctime in whole seconds (and trusts size + mtime), so a same-size rewrite with
@@ -190,8 +226,9 @@ def _with_stat(root: Path, record: bytes) -> bytes:
     (a miss, never a stale pass); an untouched file keeps it.
     """
     path = record[record.find(b"\t") + 1 :].decode("utf-8", "surrogateescape")
+    known = stats.get(path.split("/", 2)[-1])  # stats are by path inside the datum
     try:
-        ctime = (root / path).lstat().st_ctime_ns
+        ctime = known.st_ctime_ns if known is not None else os.lstat(root + "/" + path).st_ctime_ns
     except FileNotFoundError:
         ctime = -1
     return record + b" " + str(ctime).encode()
@@ -200,6 +237,8 @@ def _with_stat(root: Path, record: bytes) -> bytes:
 def outside_files(root: Path) -> Callable[[str], str]:
     """What a datum's checks read outside its directory: the research-bench eval config
     template and the datum's generated config (the `generated` check compares it), hashed."""
+    if not _names_eval_config(root):  # most projects: no need to import generation (pydantic)
+        return lambda name: ""
     from datumkit.errors import DatumError
     from datumkit.generate.evalconfig import load_settings
 
@@ -214,6 +253,20 @@ def outside_files(root: Path) -> Callable[[str], str]:
     return lambda name: f"{template} {_content_hash(root / settings.output(name))}"
 
 
+def _names_eval_config(root: Path) -> bool:
+    """Whether pyproject.toml may set ``tool.datumkit.eval_config_template`` (when in doubt,
+    yes: `load_settings` then decides and words any error)."""
+    import tomllib
+
+    try:
+        tool = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["datumkit"]
+    except (FileNotFoundError, KeyError):
+        return False  # no settings file or no [tool.datumkit]: no settings (as load_settings)
+    except (OSError, ValueError, TypeError):
+        return True
+    return not isinstance(tool, dict) or "eval_config_template" in tool
+
+
 def _content_hash(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -221,15 +274,32 @@ def _content_hash(path: Path) -> str:
         return "missing"
 
 
-def datum_fingerprints(root: Path, names: Iterable[str]) -> dict[str, str]:
-    """A hash of each datum directory's files (paths, kinds, contents)."""
-    listing = _git_listing(root)
+def datum_fingerprints(
+    root: Path,
+    names: Iterable[str],
+    stats: Mapping[str, Mapping[str, os.stat_result]] | None = None,
+    started: _GitRun | None = None,
+) -> dict[str, str]:
+    """A hash of each datum directory's files (paths, kinds, contents).
+
+    ``stats`` (:func:`datumkit.checks.lastrun.stat_datum` of each datum, taken while git
+    listed them) save an ``lstat`` per tracked file; a file they lack is stat'ed here.
+    ``started`` is :func:`start_listing` of the same names, else it is run now. Whether a file
+    is stat'ed before or after git looks at it does not matter: any write moves its ctime, and
+    a result is stored only when the keys taken before and after its check agree.
+    """
+    names = list(names)
+    if not names:
+        return {}
+    listing = _git_listing(started or start_listing(root, names))
+    where = str(root)
     prints = {}
     for name in names:
         if listing is None:
             records = [_hash_file(root, path) for path in _walk_datum(root, name)]
         else:
-            records = [_with_stat(root, record) for record in listing.known.get(name, [])]
+            found = stats.get(name, {}) if stats is not None else {}
+            records = [_with_stat(where, r, found) for r in listing.known.get(name, [])]
             records += [_hash_file(root, path) for path in listing.unknown.get(name, [])]
         digest = hashlib.sha256()
         for record in sorted(records):

@@ -56,18 +56,36 @@ def status_of(report: DatumReport) -> str:
 
 def fingerprint(root: Path, name: str) -> str:
     """Hash of (path, size, mtime) of every file of ``datums/<name>``; symlinks not followed."""
-    directory = root / DATUMS_DIR / name
-    digest = hashlib.sha256()
+    return fingerprint_of(stat_datum(root, name))
+
+
+def stat_datum(root: Path | str, name: str) -> dict[str, os.stat_result]:
+    """``lstat`` of every file of ``datums/<name>`` by relative path, in a stable order.
+
+    Plain strings and ``os.lstat`` rather than pathlib: ``check --all`` stats every file of
+    2,000 datums, and pathlib's objects cost more than the system calls. The check cache takes
+    its keys from the same stats (checks/fingerprint.py), so a run stats each file once.
+    """
+    directory = os.path.join(root, DATUMS_DIR, name)
+    skip = len(directory) + 1
+    found: dict[str, os.stat_result] = {}
     for dirpath, dirnames, filenames in os.walk(directory):
         dirnames.sort()
+        prefix = dirpath[skip:].replace(os.sep, "/")
         for filename in sorted(filenames):
-            path = Path(dirpath, filename)
             try:
-                info = path.lstat()
+                info = os.lstat(os.path.join(dirpath, filename))
             except OSError:
                 continue
-            relative = path.relative_to(directory).as_posix()
-            digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+            found[f"{prefix}/{filename}" if prefix else filename] = info
+    return found
+
+
+def fingerprint_of(stats: Mapping[str, os.stat_result]) -> str:
+    """:func:`fingerprint` of what :func:`stat_datum` found."""
+    digest = hashlib.sha256()
+    for relative, info in stats.items():
+        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -112,16 +130,22 @@ def load(root: Path) -> dict[str, LastResult]:
         return {}
 
 
-def record(root: Path, reports: Iterable[DatumReport]) -> None:
-    """Store the results of a full check (every check ran) of ``reports``' datums."""
+def record(
+    root: Path, reports: Iterable[DatumReport], fingerprints: Mapping[str, str] | None = None
+) -> None:
+    """Store the results of a full check (every check ran) of ``reports``' datums.
+
+    ``fingerprints`` are datums' fingerprints taken before they were checked (by the check
+    cache, from the stats it needed anyway); the others are taken now.
+    """
+    known = fingerprints or {}
     entries = load(root)
+    before = dict(entries)
     for report in reports:
-        datum = report.datum
         entries[report.name] = LastResult(
             status_of(report),
-            fingerprint(root, report.name),
-            datum.metadata.title if datum else "",
-            datum.repo.start_commit_sha if datum else "",
+            known.get(report.name) or fingerprint(root, report.name),
+            *report.title_and_baseline,
         )
     document = {
         "version": _VERSION,
@@ -135,6 +159,8 @@ def record(root: Path, reports: Iterable[DatumReport]) -> None:
             for name, r in sorted(entries.items())
         },
     }
+    if entries == before:
+        return  # nothing new to say (a warm `check --all`): leave the file as it is
     path = results_file(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

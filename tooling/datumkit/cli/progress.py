@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import Any, TextIO
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, TextIO
 
 from datumkit.checks import DatumReport
 from datumkit.cli.output import terminal_safe
+
+if TYPE_CHECKING:  # tqdm is imported only when a bar is drawn (a terminal), not in logs or CI
+    from tqdm import tqdm
 
 
 class CheckProgress:
@@ -26,6 +27,8 @@ class CheckProgress:
         self.enabled = enabled and total > 1
         self.bar: tqdm[Any] | None = None
         if self.enabled and self.stream.isatty():
+            from tqdm import tqdm
+
             self.bar = tqdm(total=total, file=self.stream, unit="datum", desc="checking")
 
     def __enter__(self) -> CheckProgress:

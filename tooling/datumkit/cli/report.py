@@ -78,6 +78,7 @@ def as_json(reports: Sequence[DatumReport], elapsed_s: float | None = None) -> d
         "passed": sum(1 for r in reports if r.ok),
         "failed": sum(1 for r in reports if not r.ok),
         "checks": per_check(reports),
+        "cached": sum(1 for r in reports if r.cached),  # stored passes reused, not re-checked
     }
     if elapsed_s is not None:
         summary["elapsed_s"] = round(elapsed_s, 3)

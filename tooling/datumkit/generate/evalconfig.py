@@ -18,6 +18,7 @@ template's line. Comment lines of the template are copied as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -67,13 +68,23 @@ def load_settings(root: Path) -> EvalConfigSettings | None:
     if not path.is_file():
         return None
     try:
-        document = tomllib.loads(path.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        return None  # the mirrors reader reports a broken pyproject.toml
+    return _settings(text, str(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(text: str, file: str) -> EvalConfigSettings | None:
+    """The settings in pyproject.toml's `text`: parsed once per process, not once per datum
+    (`check --all` asks for every datum; the file is read each time, so an edit is seen)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None  # the mirrors reader reports a broken pyproject.toml
     tool = document.get("tool", {}).get("datumkit", {})
     if not isinstance(tool, dict) or "eval_config_template" not in tool:
         return None
-    file = str(path)
     template = _relative(tool["eval_config_template"], "tool.datumkit.eval_config_template", file)
     directory = _relative(
         tool.get("eval_config_dir", DEFAULT_DIR), "tool.datumkit.eval_config_dir", file

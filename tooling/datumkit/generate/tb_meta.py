@@ -10,10 +10,21 @@ from datumkit.model.datumdir import DatumSource
 PATH = "tb_meta.json"
 
 
+#: the last datum rendered and its bytes: tb_meta.json and overlay_files/tb_meta.json are the
+#: same document, rendered for the same Datum object one after the other (identity, never
+#: content: two datums never share a rendering)
+_last: tuple[Datum, bytes] | None = None
+
+
 def tb_meta_bytes(datum: Datum) -> bytes:
     """Seed key order, 2-space indent, UTF-8 kept readable, newline at the end."""
+    global _last
+    if _last is not None and _last[0] is datum:
+        return _last[1]
     document = datum.tb_meta().model_dump(mode="json")
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    rendered = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    _last = (datum, rendered)
+    return rendered
 
 
 def render(source: DatumSource) -> dict[str, bytes]:

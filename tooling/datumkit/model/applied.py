@@ -18,6 +18,12 @@ from datumkit.git.mirrors import MirrorLocator, SourceError, open_mirror, resolv
 from datumkit.model.datumdir import PATCH_FILE, DatumSource
 
 _open_mirrors: dict[Path, pygit2.Repository] = {}
+#: the last successful apply: (source, locator, patch, result). The patch and leaks checks of
+#: one datum both need its patch applied; they are handed the same DatumSource object, so the
+#: second gets the first's result. Keyed by that object's identity (never by content: two
+#: datums with the same patch each apply their own) and by the patch bytes, so a datum whose
+#: diff.patch changed in between is applied again.
+_last_applied: tuple[DatumSource, MirrorLocator, bytes, PatchResult] | None = None
 
 
 def cached_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
@@ -55,8 +61,12 @@ def apply_datum_patch(source: DatumSource, locator: MirrorLocator) -> PatchResul
             file=source.display(PATCH_FILE),
             hint="add the change from the baseline as a git diff (`git diff --binary BASE HEAD`)",
         )
+    global _last_applied
+    last = _last_applied
+    if last is not None and last[0] is source and last[1] is locator and last[2] == patch:
+        return last[3]
     try:
-        return apply_patch_in_memory(mirror, source.datum.repo.start_commit_sha, patch)
+        result = apply_patch_in_memory(mirror, source.datum.repo.start_commit_sha, patch)
     except PatchError as error:
         # The error names the file inside the upstream repository; the finding is about our
         # diff.patch, so keep the upstream path in the location.
@@ -65,8 +75,12 @@ def apply_datum_patch(source: DatumSource, locator: MirrorLocator) -> PatchResul
         error.location = inner or None
         error.file = source.display(PATCH_FILE)
         raise for_datum(error, source.name) from None
+    _last_applied = (source, locator, patch, result)
+    return result
 
 
 def clear_mirror_cache() -> None:
     """Forget open mirrors (after `datum fetch` rewrote them in this process)."""
+    global _last_applied
     _open_mirrors.clear()
+    _last_applied = None

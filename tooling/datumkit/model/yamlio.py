@@ -24,6 +24,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from datumkit.bounded import MAX_DEPTH, too_deep, too_large
 from datumkit.errors import DatumError
 from datumkit.model.fieldpath import format_field_path
+from datumkit.model.plainyaml import build
 
 
 class YamlSyntaxError(DatumError):
@@ -66,22 +67,38 @@ def check_bounds(text: str, *, file: str) -> None:
     overflow crashes the process at about 100,000 levels), so depth is counted on the events and
     the scan stops at the first violation, which keeps it cheap however large the attack.
     """
+    _refuse_too_large(text, file)
+    bounds = _Bounds(file)
+    for event in _events(text):
+        bounds(event)
+
+
+def _refuse_too_large(text: str, file: str) -> None:
     if len(text) > MAX_YAML_BYTES:
         raise too_large(file, len(text.encode("utf-8")), MAX_YAML_BYTES, "YAML files")
-    depth = aliases = 0
-    for event in _events(text):
+
+
+class _Bounds:
+    """The bounds check of :func:`check_bounds`, one event at a time (for the fast loader)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.depth = 0
+        self.aliases = 0
+
+    def __call__(self, event: Any) -> None:
         if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise too_deep(file, _where(event))
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise too_deep(self.file, _where(event))
         elif isinstance(event, CollectionEndEvent):
-            depth -= 1
+            self.depth -= 1
         elif isinstance(event, AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
                 raise YamlSyntaxError(
                     f"more than {MAX_ALIASES} aliases (*name)",
-                    file=file,
+                    file=self.file,
                     location=_where(event),
                     hint="write the values out; datum.yaml does not need that many aliases",
                 )
@@ -93,7 +110,7 @@ def check_bounds(text: str, *, file: str) -> None:
         ):
             raise YamlSyntaxError(
                 f"a number of {len(event.value)} characters",
-                file=file,
+                file=self.file,
                 location=_where(event),
                 hint="write a short number, e.g. 0.25",
             )
@@ -145,10 +162,24 @@ def load_plain(text: bytes, *, file: str) -> Any:
     Checks read every datum.yaml of a repository on every run; the round-trip loader that keeps
     comments costs ~30x more, and validation has no use for comments.
     """
+    decoded = _decode(text, file)
+    try:  # the bounds check and the build in one pass over libyaml's events (plainyaml.py)
+        _refuse_too_large(decoded, file)
+        built, value = build(_events(decoded), _Bounds(file))
+    except MarkedYAMLError as exc:
+        raise _syntax_error(exc, file) from None
+    except YAMLError as exc:
+        raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
+    except (ValueError, RecursionError) as exc:  # a value that cannot be built
+        raise YamlSyntaxError(
+            f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
+        ) from None
+    if built:
+        return value
     yaml = getattr(_fast, "yaml", None)
     if yaml is None:  # one loader per thread: building it costs more than a small file's parse
         yaml = _fast.yaml = YAML(typ="safe", pure=False)
-    return _parse(yaml, _decode(text, file), file)
+    return _parse(yaml, decoded, file)
 
 
 def _parse(yaml: YAML, decoded: str, file: str) -> Any:
