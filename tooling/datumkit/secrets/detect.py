@@ -165,6 +165,13 @@ PREFILTERS: dict[type[BasePlugin], str] = {
     TwilioKeyDetector: r"(?:ac|sk)[a-z0-9]{32}",
     **{plugin: "|".join(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
 }
+#: for some pattern plugins, a second necessary condition, searched in the line a prefilter
+#: found (original case): the run of characters the plugin's secret is made of. The IBM plugins'
+#: prefilters are common words (``key``, ``secret``), their secrets 44 and 48 characters long.
+REQUIRES: dict[type[BasePlugin], re.Pattern[str]] = {
+    IbmCloudIamDetector: re.compile(r"[a-zA-Z0-9_\-]{44}", re.IGNORECASE),
+    IbmCosHmacDetector: re.compile(r"[a-f0-9]{48}", re.IGNORECASE),
+}
 #: (plugin, prefilter) for lower-cased text, the keyword plugin last
 _PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = (
     *((plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS),
@@ -226,8 +233,10 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
         lowered = text
     plugins_of: dict[int, list[BasePlugin]] = {}
     for plugin, prefilter in filters[:-1]:
+        required = REQUIRES.get(type(plugin))
         for index in _lines_matching(prefilter, lowered, starts):
-            plugins_of.setdefault(index, []).append(plugin)
+            if required is None or required.search(lines[index]):
+                plugins_of.setdefault(index, []).append(plugin)
     with_keyword = set(_lines_matching(filters[-1][1], lowered, starts))
     found: list[RawFinding] = []
     for index in sorted(with_keyword.union(plugins_of)):
