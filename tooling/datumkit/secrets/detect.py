@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from detect_secrets.filters.allowlist import is_line_allowlisted
@@ -128,6 +129,22 @@ KEYWORD_REACH = 256
 
 #: where a keyword starts, in lower-cased text
 _KEYWORD_AT = re.compile("|".join(DENYLIST))
+#: the one character whose lower case is longer (U+0130): lines holding it take the slow way
+_LENGTHENED_BY_LOWER = re.compile("\u0130")
+#: In lower-cased text, the first keyword of each run of word characters, the rest of the run
+#: (group 1), and what follows that a rule needs: a sign (group 2) or a quote (group 3 or 4),
+#: looked for as :data:`_SIGN_AHEAD` and :data:`_QUOTE_AHEAD` do, within the line. The atomic
+#: group commits to the first keyword: a run followed by nothing a rule needs fails at its
+#: start, and every later position of the run fails at once on the look-behind, so the search
+#: stays linear however long and keyword-dense the run.
+_KEYWORD_RUN = re.compile(
+    r"(?<!\w)(?>\w*?(?=" + "|".join(DENYLIST) + r"))(\w++)"
+    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}([:=!(\[.@]))(?:(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]())|)"""
+    r"""|(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]()))"""
+)
+#: where the comparison rule (``"value" == password``) can match: two comparison signs, then
+#: (after spaces) a word holding a keyword
+_COMPARED_AT = re.compile(r"[!=]{2}[^\S\n]*\w*?(?:" + "|".join(DENYLIST) + ")")
 _KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
 _COMPARISON = re.compile(r"[!=]{2,3}")
 _WORD = re.compile(r"\w*")
@@ -172,10 +189,9 @@ REQUIRES: dict[type[BasePlugin], re.Pattern[str]] = {
     IbmCloudIamDetector: re.compile(r"[a-zA-Z0-9_\-]{44}", re.IGNORECASE),
     IbmCosHmacDetector: re.compile(r"[a-f0-9]{48}", re.IGNORECASE),
 }
-#: (plugin, prefilter) for lower-cased text, the keyword plugin last
-_PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = (
-    *((plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS),
-    (KeywordDetector(), re.compile("|".join(DENYLIST))),
+#: (plugin, prefilter) for lower-cased text
+_PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = tuple(
+    (plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS
 )
 _PREFILTERED_IGNORING_CASE = tuple(
     (plugin, re.compile(pattern.pattern, re.IGNORECASE)) for plugin, pattern in _PREFILTERED
@@ -222,30 +238,31 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     """
     keyword_rules = _keyword_rules(scanned_as)
     text = "\n".join(lines)
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
     # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
     lowered = text.lower()
-    filters = _PREFILTERED if len(lowered) == len(text) else _PREFILTERED_IGNORING_CASE
-    if filters is _PREFILTERED_IGNORING_CASE:
-        lowered = text
+    same_length = len(lowered) == len(text)
+    filters = _PREFILTERED if same_length else _PREFILTERED_IGNORING_CASE
     plugins_of: dict[int, list[BasePlugin]] = {}
-    for plugin, prefilter in filters[:-1]:
+    for plugin, prefilter in filters:
         required = REQUIRES.get(type(plugin))
-        for index in _lines_matching(prefilter, lowered, starts):
+        for index in _lines_matching(prefilter, lowered if same_length else text, starts):
             if required is None or required.search(lines[index]):
                 plugins_of.setdefault(index, []).append(plugin)
-    with_keyword = set(_lines_matching(filters[-1][1], lowered, starts))
+    keyword_starts, compared, slow = _keyword_candidates(text, lowered, starts)
     found: list[RawFinding] = []
-    for index in sorted(with_keyword.union(plugins_of)):
+    for index in sorted(set(plugins_of).union(keyword_starts, compared, slow)):
         line = lines[index].rstrip()
         if not line:
             continue
         candidates = list(_regex_values(line, plugins_of.get(index, ())))
-        if index in with_keyword:
+        if index in slow:
             candidates += _keyword_values(line, keyword_rules)
+        elif index in keyword_starts or index in compared:
+            candidates += _keyword_values_at(
+                line, keyword_rules, keyword_starts.get(index, ()), index in compared
+            )
         if not candidates:
             continue
         previous = lines[index - 1][-WINDOW:] if index else ""
@@ -267,6 +284,42 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
             if not verdicts[key]:
                 found.append(RawFinding(index, area[0], area[1], kind, value))
     return found
+
+
+#: (keyword start, end of its run of word characters, sign ahead, quote ahead) in one line
+_Start = tuple[int, int, str, bool]
+
+
+def _keyword_candidates(
+    text: str, lowered: str, starts: Sequence[int]
+) -> tuple[dict[int, list[_Start]], set[int], set[int]]:
+    """Where the keyword rules can match, found in the whole text by one C-level search each.
+
+    Returns, per line, the keyword starts :func:`_keyword_values` would try (the first keyword
+    of each run of word characters followed by what a rule needs), the lines where the
+    comparison rule can match, and the lines left to :func:`_keyword_values` (those that
+    ``lower()`` lengthens, where it falls back to a case-ignoring search).
+    """
+    slow: set[int] = set()
+    if len(lowered) != len(text):
+        slow = set(_lines_matching(_LENGTHENED_BY_LOWER, text, starts))
+        lowered = _LENGTHENED_BY_LOWER.sub("\0", text).lower()
+    found: dict[int, list[_Start]] = {}
+    index = 0
+    for match in _KEYWORD_RUN.finditer(lowered):
+        position = match.start(1)
+        index = bisect.bisect_right(starts, position, index) - 1
+        offset = starts[index]
+        found.setdefault(index, []).append(
+            (
+                position - offset,
+                match.end(1) - offset,
+                match.group(2) or "",
+                match.group(3) is not None or match.group(4) is not None,
+            )
+        )
+    compared = set(_lines_matching(_COMPARED_AT, lowered, starts))
+    return found, compared, slow
 
 
 @lru_cache(maxsize=64)
@@ -322,6 +375,41 @@ def _regex_values(
             for value in set(plugin.analyze_string(window)):
                 if value:
                     yield plugin, value, start, end
+
+
+def _keyword_values_at(
+    line: str, rules: dict[re.Pattern[str], int], starts: Sequence[_Start], compared: bool
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """:func:`_keyword_values` with the keyword starts and comparisons already found.
+
+    A value found again in the same area (a line dense in one assignment) is yielded once: the
+    filters and spans of a value depend only on its area.
+    """
+    rule = rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX)
+    if compared and rule is not None:
+        yield from _compared_values(
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule
+        )
+    semicolon = ";" in line
+    length = len(line)
+    free: dict[re.Pattern[str], int] = {}
+    yielded: set[tuple[int, str]] = set()
+    for position, word_end, sign, quote in starts:
+        seen = sign + "q" if quote and semicolon else sign
+        if not seen:
+            continue
+        for pattern, group in _rules_needing(rules, seen):
+            if position < free.get(pattern, 0):
+                continue
+            match = pattern.match(line, position, min(length, word_end + KEYWORD_REACH))
+            if match:
+                value = match.group(group)
+                if value:
+                    free[pattern] = match.end()
+                    key = (_area(length, position)[0], value)
+                    if key not in yielded:
+                        yielded.add(key)
+                        yield _KEYWORD, value, position, match.end()
 
 
 def _keyword_values(

@@ -37,6 +37,8 @@ import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
+from typing import NamedTuple
 
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
 from datumkit.git.errors import PatchError
@@ -85,9 +87,11 @@ class SecretHit:
         return f"{self.file}:{self.line}: {self.kind} (hash {self.hashed[:8]})"
 
 
-@dataclass(frozen=True)
-class Span:
-    """Where (part of) a credential sits: 0-based line index and character columns."""
+class Span(NamedTuple):
+    """Where (part of) a credential sits: 0-based line index and character columns.
+
+    A tuple, so that the hundreds of thousands of spans a line dense in one credential gives
+    are hashed and sorted at C speed."""
 
     line: int
     start: int
@@ -135,23 +139,41 @@ def locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]
     lines = decode(content).split("\n")
     found = _locate(lines, scanned_as=display_path, display_path=display_path)
     if display_path.endswith(JSON_SUFFIXES):
-        seen = [(located.hit.kind, span) for located in found for span in located.spans]
+        taken = _SpanIndex(found)
         decoded = [
             located
             for located in _locate_in_json_strings(lines, display_path=display_path)
-            if not any(
-                _overlaps(span, other)
-                for kind, other in seen
-                if kind == located.hit.kind
-                for span in located.spans
-            )
+            if not any(taken.overlaps(located.hit.kind, span) for span in located.spans)
         ]
         found = _merge(found, decoded)
     return found
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a.line == b.line and a.start < b.end and b.start < a.end
+class _SpanIndex:
+    """The spans of some credentials by (kind, line), to ask in log time whether a span
+    overlaps one of them (a trace can hold thousands of credentials on one line)."""
+
+    def __init__(self, found: Sequence[LocatedSecret]) -> None:
+        spans: dict[tuple[str, int], list[Span]] = {}
+        for located in found:
+            for span in located.spans:
+                spans.setdefault((located.hit.kind, span.line), []).append(span)
+        #: per key: the spans' starts in order, and the largest end among the first n of them
+        self._index: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        for key, group in spans.items():
+            group.sort()
+            self._index[key] = (
+                [span.start for span in group],
+                list(accumulate((span.end for span in group), max)),
+            )
+
+    def overlaps(self, kind: str, span: Span) -> bool:
+        entry = self._index.get((kind, span.line))
+        if entry is None:
+            return False
+        starts, reach = entry
+        before = bisect.bisect_left(starts, span.end)  # the spans starting before this one ends
+        return before > 0 and reach[before - 1] > span.start
 
 
 def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[LocatedSecret]:
@@ -360,12 +382,21 @@ def _located(
     found: list[LocatedSecret] = []
     for finding in raw:
         for spans in _credentials(lines, finding):
-            secret = "\n".join(lines[s.line][s.start : s.end] for s in spans)
+            secret = _secret_of(lines, spans)
             hit = SecretHit(
                 display_path, finding.index + 1, finding.kind, hash_secret(secret), secret
             )
             found.append(LocatedSecret(hit, spans))
     return _without_fragments(_merge(found))
+
+
+def _secret_of(lines: Sequence[str], spans: Sequence[Span]) -> str:
+    """The credential `spans` cover: the lines of a PEM block joined, or the value of a
+    credential found several times on its line (each copy is one span), once."""
+    if len({span.line for span in spans}) == 1:
+        first = spans[0]
+        return lines[first.line][first.start : first.end]
+    return "\n".join(lines[span.line][span.start : span.end] for span in spans)
 
 
 def _without_fragments(found: list[LocatedSecret]) -> list[LocatedSecret]:
