@@ -131,20 +131,20 @@ KEYWORD_REACH = 256
 _KEYWORD_AT = re.compile("|".join(DENYLIST))
 #: the one character whose lower case is longer (U+0130): lines holding it take the slow way
 _LENGTHENED_BY_LOWER = re.compile("\u0130")
-#: In lower-cased text, the first keyword of each run of word characters, the rest of the run
-#: (group 1), and what follows that a rule needs: a sign (group 2) or a quote (group 3 or 4),
-#: looked for as :data:`_SIGN_AHEAD` and :data:`_QUOTE_AHEAD` do, within the line. The atomic
-#: group commits to the first keyword: a run followed by nothing a rule needs fails at its
-#: start, and every later position of the run fails at once on the look-behind, so the search
-#: stays linear however long and keyword-dense the run.
+#: In lower-cased text, the first keyword of each run of word characters with the rest of the
+#: run, and what follows that a rule needs: a sign (group 1) or a quote (group 2), looked for as
+#: :data:`_SIGN_AHEAD` and :data:`_QUOTE_AHEAD` do, within the line. A match never fails once a
+#: keyword is found and takes the whole run, so a search finds each run once, at its first
+#: keyword, like the per-line loop of :func:`_keyword_values`; it starts at a literal, which the
+#: regex engine skips to quickly.
 _KEYWORD_RUN = re.compile(
-    r"(?<!\w)(?>\w*?(?=" + "|".join(DENYLIST) + r"))(\w++)"
-    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}([:=!(\[.@]))(?:(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]())|)"""
-    r"""|(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]()))"""
+    "(?:" + "|".join(DENYLIST) + r")\w*+"
+    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}([:=!(\[.@]))|)"""
+    r"""(?:(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]())|)"""
 )
 #: where the comparison rule (``"value" == password``) can match: two comparison signs, then
 #: (after spaces) a word holding a keyword
-_COMPARED_AT = re.compile(r"[!=]{2}[^\S\n]*\w*?(?:" + "|".join(DENYLIST) + ")")
+_COMPARED_AT = re.compile(r"(?:==|!=|=!|!!)[^\S\n]*\w*?(?:" + "|".join(DENYLIST) + ")")
 _KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
 _COMPARISON = re.compile(r"[!=]{2,3}")
 _WORD = re.compile(r"\w*")
@@ -307,16 +307,13 @@ def _keyword_candidates(
     found: dict[int, list[_Start]] = {}
     index = 0
     for match in _KEYWORD_RUN.finditer(lowered):
-        position = match.start(1)
+        if match.lastindex is None:  # nothing a rule needs after this run
+            continue
+        position, run_end = match.span()
         index = bisect.bisect_right(starts, position, index) - 1
         offset = starts[index]
         found.setdefault(index, []).append(
-            (
-                position - offset,
-                match.end(1) - offset,
-                match.group(2) or "",
-                match.group(3) is not None or match.group(4) is not None,
-            )
+            (position - offset, run_end - offset, match[1] or "", match[2] is not None)
         )
     compared = set(_lines_matching(_COMPARED_AT, lowered, starts))
     return found, compared, slow

@@ -235,13 +235,7 @@ def _merge(*groups: Sequence[LocatedSecret]) -> list[LocatedSecret]:
             key = _order(located)
             hits.setdefault(key, located.hit)
             spans.setdefault(key, set()).update(located.spans)
-    return [
-        LocatedSecret(hits[key], tuple(sorted(spans[key], key=_span_order))) for key in sorted(hits)
-    ]
-
-
-def _span_order(span: Span) -> tuple[int, int, int]:
-    return span.line, span.start, span.end
+    return [LocatedSecret(hits[key], tuple(sorted(spans[key]))) for key in sorted(hits)]
 
 
 def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
@@ -380,14 +374,60 @@ def _located(
     lines: Sequence[str], raw: Sequence[RawFinding], display_path: str
 ) -> list[LocatedSecret]:
     found: list[LocatedSecret] = []
+    #: values reported whole, by where and what: their spans are found once for all areas
+    values: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
     for finding in raw:
+        if finding.kind != PRIVATE_KEY and finding.kind not in _WHOLE_TOKEN:
+            key = (finding.index, finding.kind, finding.value)
+            values.setdefault(key, []).append((finding.start, finding.end))
+            continue
         for spans in _credentials(lines, finding):
-            secret = _secret_of(lines, spans)
-            hit = SecretHit(
-                display_path, finding.index + 1, finding.kind, hash_secret(secret), secret
-            )
-            found.append(LocatedSecret(hit, spans))
+            found.append(_located_secret(lines, spans, finding.index, finding.kind, display_path))
+    for (index, kind, value), areas in values.items():
+        spans = _occurrences(lines[index], index, value, areas)
+        if spans:
+            found.append(_located_secret(lines, spans, index, kind, display_path))
     return _without_fragments(_merge(found))
+
+
+def _located_secret(
+    lines: Sequence[str], spans: tuple[Span, ...], index: int, kind: str, display_path: str
+) -> LocatedSecret:
+    secret = _secret_of(lines, spans)
+    return LocatedSecret(
+        SecretHit(display_path, index + 1, kind, hash_secret(secret), secret), spans
+    )
+
+
+def _occurrences(
+    line: str, index: int, value: str, areas: Sequence[tuple[int, int]]
+) -> tuple[Span, ...]:
+    """Every copy of `value` in the areas of `line` it was reported in, each searched from its
+    start (what :func:`_credentials` does per area).
+
+    Consecutive areas sharing at least ``len(value)`` characters are searched as one range when
+    no copy of the value can overlap another: then every copy in the range lies whole in one of
+    the areas, and a search from an area's start finds every copy lying whole in it. So a long
+    line dense in one value is searched once, not once per window.
+    """
+    length = len(value)
+    ordered = sorted(set(areas))
+    if any(value[-size:] == value[:size] for size in range(1, length)):
+        ranges = ordered  # copies may overlap: which are found depends on where a search starts
+    else:
+        ranges = []
+        for start, end in ordered:
+            if ranges and start <= ranges[-1][1] - length and end >= ranges[-1][1]:
+                ranges[-1] = (ranges[-1][0], end)
+            else:
+                ranges.append((start, end))
+    spans: set[Span] = set()
+    for start, end in ranges:
+        position = line.find(value, start, end)
+        while position >= 0:
+            spans.add(Span(index, position, position + length))
+            position = line.find(value, position + length, end)
+    return tuple(sorted(spans))
 
 
 def _secret_of(lines: Sequence[str], spans: Sequence[Span]) -> str:
