@@ -59,7 +59,6 @@ from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import (
     DENYLIST,
     FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
@@ -89,7 +88,7 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import determine_file_type
 
-from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS
+from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS, LinearJwtTokenDetector
 
 #: detect-secrets' pattern plugins that run, then ours. Off: the two entropy detectors and the
 #: public-IP detector (a datum is full of git SHAs, ids and hashes, which they report by the
@@ -105,7 +104,7 @@ REGEX_PLUGINS: tuple[type[BasePlugin], ...] = (
     GitLabTokenDetector,
     IbmCloudIamDetector,
     IbmCosHmacDetector,
-    JwtTokenDetector,
+    LinearJwtTokenDetector,
     MailchimpDetector,
     NpmDetector,
     PrivateKeyDetector,
@@ -168,7 +167,7 @@ PREFILTERS: dict[type[BasePlugin], str] = {
     GitLabTokenDetector: r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|gr1348941",
     IbmCloudIamDetector: r"key|pwd|pass|token",
     IbmCosHmacDetector: r"secret",
-    JwtTokenDetector: r"eyj",
+    LinearJwtTokenDetector: r"eyj",
     MailchimpDetector: r"-us[0-9]",
     NpmDetector: r"_authtoken=",
     PrivateKeyDetector: r"begin |putty-user-key-file-2",
