@@ -388,24 +388,28 @@ def _keyword_values_at(
         )
     semicolon = ";" in line
     length = len(line)
-    free: dict[re.Pattern[str], int] = {}
+    stride = WINDOW - OVERLAP
+    free: dict[re.Pattern[str], int] = dict.fromkeys(rules, 0)
     yielded: set[tuple[int, str]] = set()
     for position, word_end, sign, quote in starts:
         seen = sign + "q" if quote and semicolon else sign
         if not seen:
             continue
+        reach = min(length, word_end + KEYWORD_REACH)
         for pattern, group in _rules_needing(rules, seen):
-            if position < free.get(pattern, 0):
+            if position < free[pattern]:
                 continue
-            match = pattern.match(line, position, min(length, word_end + KEYWORD_REACH))
-            if match:
-                value = match.group(group)
-                if value:
-                    free[pattern] = match.end()
-                    key = (_area(length, position)[0], value)
-                    if key not in yielded:
-                        yielded.add(key)
-                        yield _KEYWORD, value, position, match.end()
+            match = pattern.match(line, position, reach)
+            if match is None:
+                continue
+            value = match[group]
+            if value:
+                free[pattern] = match.end()
+                # the start of the value's area (see _area), the key of its filters' verdict
+                area = 0 if length <= WINDOW else max(0, position // stride * stride - OVERLAP)
+                if (area, value) not in yielded:
+                    yielded.add((area, value))
+                    yield _KEYWORD, value, position, match.end()
 
 
 def _keyword_values(

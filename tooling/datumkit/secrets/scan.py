@@ -33,11 +33,13 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import operator
 import re
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import accumulate
+from functools import partial
+from itertools import accumulate, repeat
 from typing import NamedTuple
 
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
@@ -255,14 +257,18 @@ def _raw_spans(line: str, index: int, start: int, end: int, secret: str) -> tupl
 
 def _merge(*groups: Sequence[LocatedSecret]) -> list[LocatedSecret]:
     """One entry per (line, kind, credential), in line order, with the spans of all of them."""
-    hits: dict[tuple[int, str, str], SecretHit] = {}
-    spans: dict[tuple[int, str, str], set[Span]] = {}
+    found: dict[tuple[int, str, str], list[LocatedSecret]] = {}
     for group in groups:
         for located in group:
-            key = _order(located)
-            hits.setdefault(key, located.hit)
-            spans.setdefault(key, set()).update(located.spans)
-    return [LocatedSecret(hits[key], tuple(sorted(spans[key]))) for key in sorted(hits)]
+            found.setdefault(_order(located), []).append(located)
+    merged = []
+    for key in sorted(found):
+        same = found[key]
+        spans = same[0].spans
+        if len(same) > 1 or not all(map(operator.lt, spans, spans[1:])):
+            spans = tuple(sorted(set().union(*(located.spans for located in same))))
+        merged.append(LocatedSecret(same[0].hit, spans))
+    return merged
 
 
 def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
@@ -426,6 +432,10 @@ def _located_secret(
     )
 
 
+#: a Span from a (line, start, end) tuple, at C speed (a dense line can hold millions)
+_new_span = partial(tuple.__new__, Span)
+
+
 def _occurrences(
     line: str, index: int, value: str, areas: Sequence[tuple[int, int]]
 ) -> tuple[Span, ...]:
@@ -448,13 +458,18 @@ def _occurrences(
                 ranges[-1] = (ranges[-1][0], end)
             else:
                 ranges.append((start, end))
-    spans: set[Span] = set()
+    found: list[Span] = []
     for start, end in ranges:
+        positions = []
         position = line.find(value, start, end)
         while position >= 0:
-            spans.add(Span(index, position, position + length))
+            positions.append(position)
             position = line.find(value, position + length, end)
-    return tuple(sorted(spans))
+        found += map(_new_span, zip(repeat(index), positions, [p + length for p in positions]))
+    if ranges is ordered and len(ranges) > 1:
+        return tuple(sorted(set(found)))  # areas searched one by one found some copies twice
+    found.sort()  # in order but where two ranges overlap (no copy lies in both)
+    return tuple(found)
 
 
 def _secret_of(lines: Sequence[str], spans: Sequence[Span]) -> str:
