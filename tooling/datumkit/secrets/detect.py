@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -181,12 +181,19 @@ PREFILTERS: dict[type[BasePlugin], str] = {
     TwilioKeyDetector: r"(?:ac|sk)[a-z0-9]{32}",
     **{plugin: "|".join(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
 }
-#: for some pattern plugins, a second necessary condition, searched in the line a prefilter
-#: found (original case): the run of characters the plugin's secret is made of. The IBM plugins'
-#: prefilters are common words (``key``, ``secret``), their secrets 44 and 48 characters long.
+#: for some pattern plugins, a second necessary condition: a run of the characters their
+#: secret is made of, as long as the secret. The IBM plugins' prefilters are common words
+#: (``key``, ``secret``), their secrets 44 and 48 characters long. Each class is the plugin's
+#: class under IGNORECASE spelled out (tests/test_secrets_linear.py checks every character).
+RUN_CLASSES: dict[type[BasePlugin], tuple[str, int]] = {
+    IbmCloudIamDetector: ("A-Za-z0-9_\\-\u0130\u0131\u017f\u212a", 44),
+    IbmCosHmacDetector: ("A-Fa-f0-9", 48),
+}
+#: per plugin: shorter runs, each with the character ending it, skipped without backtracking,
+#: then the long run (group 1); matched from a line start, it reads each character once
 REQUIRES: dict[type[BasePlugin], re.Pattern[str]] = {
-    IbmCloudIamDetector: re.compile(r"[a-zA-Z0-9_\-]{44}", re.IGNORECASE),
-    IbmCosHmacDetector: re.compile(r"[a-f0-9]{48}", re.IGNORECASE),
+    plugin: re.compile(f"(?:[{chars}]{{0,{size - 1}}}+[^{chars}])*+([{chars}]{{{size}}})")
+    for plugin, (chars, size) in RUN_CLASSES.items()
 }
 #: (plugin, prefilter) for lower-cased text
 _PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = tuple(
@@ -245,10 +252,16 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     filters = _PREFILTERED if same_length else _PREFILTERED_IGNORING_CASE
     plugins_of: dict[int, list[BasePlugin]] = {}
     for plugin, prefilter in filters:
+        matching: Iterable[int] = _lines_matching(
+            prefilter, lowered if same_length else text, starts
+        )
         required = REQUIRES.get(type(plugin))
-        for index in _lines_matching(prefilter, lowered if same_length else text, starts):
-            if required is None or required.search(lines[index]):
-                plugins_of.setdefault(index, []).append(plugin)
+        if required is not None:
+            matching = set(matching)
+            if matching:
+                matching = sorted(matching.intersection(_lines_with_run(required, text, starts)))
+        for index in matching:
+            plugins_of.setdefault(index, []).append(plugin)
     keyword_starts, compared, slow = _keyword_candidates(text, lowered, starts)
     found: list[RawFinding] = []
     for index in sorted(set(plugins_of).union(keyword_starts, compared, slow)):
@@ -334,6 +347,20 @@ def _lines_matching(pattern: re.Pattern[str], text: str, starts: Sequence[int]) 
         if match is None:
             return
         index = bisect.bisect_right(starts, match.start()) - 1
+        yield index
+        if index + 1 >= len(starts):
+            return
+        position = starts[index + 1]
+
+
+def _lines_with_run(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> Iterator[int]:
+    """Indexes of the lines holding a run :data:`REQUIRES`' `pattern` looks for."""
+    position = 0
+    while True:
+        match = pattern.match(text, position)
+        if match is None:
+            return
+        index = bisect.bisect_right(starts, match.start(1)) - 1
         yield index
         if index + 1 >= len(starts):
             return
