@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -252,15 +252,12 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     filters = _PREFILTERED if same_length else _PREFILTERED_IGNORING_CASE
     plugins_of: dict[int, list[BasePlugin]] = {}
     for plugin, prefilter in filters:
-        matching: Iterable[int] = _lines_matching(
-            prefilter, lowered if same_length else text, starts
-        )
         required = REQUIRES.get(type(plugin))
-        if required is not None:
-            matching = set(matching)
-            if matching:
-                matching = sorted(matching.intersection(_lines_with_run(required, text, starts)))
-        for index in matching:
+        runs = None if required is None else set(_lines_with_run(required, text, starts))
+        if runs is not None and not runs:
+            continue
+        matching = _lines_matching(prefilter, lowered if same_length else text, starts)
+        for index in matching if runs is None else runs.intersection(matching):
             plugins_of.setdefault(index, []).append(plugin)
     keyword_starts, compared, slow = _keyword_candidates(text, lowered, starts)
     found: list[RawFinding] = []
