@@ -9,7 +9,11 @@ assignments without closing quotes, comparisons, and text dense in a credential 
 times as long at full size, a quadratic one sixteen times.
 
 Rounds interleave the shapes (A B C ... A B C ...) so that a slow moment of the machine does not
-land on one shape; each line reports the median and the min-max of the rounds. Usage::
+land on one shape; each line reports the median and the min-max of the rounds. Each scan is
+followed by a reference on the same text: one C-level regex search for detect-secrets' keywords
+(``re.findall`` over the lower-cased text, the least any keyword scanner does). The ratio of the
+two medians ("x ref") says how the scan compares on a machine busier or quieter than this one.
+Usage::
 
     python benchmarks/secrets_scan.py [--mib 5] [--rounds 3]
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -25,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tooling"))
+
+from detect_secrets.plugins.keyword import DENYLIST
 
 from datumkit.secrets.scan import scan_bytes, scan_patch
 
@@ -78,6 +85,14 @@ SHAPES: dict[str, tuple[Callable[[int], bytes], str]] = {
 }
 
 
+_KEYWORDS = re.compile("|".join(DENYLIST))
+
+
+def reference(data: bytes) -> int:
+    """The reference: one regex search for every keyword in the text."""
+    return len(_KEYWORDS.findall(data.decode("utf-8", "surrogateescape").lower()))
+
+
 def scan(data: bytes, name: str) -> int:
     if name.endswith(".patch"):
         return len(scan_patch(data, display_path=name))
@@ -96,24 +111,32 @@ def main() -> None:
         for size in (full // 4, full)
     }
     times: dict[tuple[str, int], list[float]] = {key: [] for key in inputs}
+    references: dict[tuple[str, int], list[float]] = {key: [] for key in inputs}
     hits: dict[tuple[str, int], int] = {}
     for _ in range(args.rounds):
         for (shape, size), data in inputs.items():
             started = time.perf_counter()
             hits[(shape, size)] = scan(data, SHAPES[shape][1])
             times[(shape, size)].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            reference(data)
+            references[(shape, size)].append(time.perf_counter() - started)
     worst = 0.0
-    print(f"{'shape':30} {'size':>9} {'median s':>9} {'min-max s':>15} {'x from 1/4':>10} hits")
+    print(
+        f"{'shape':30} {'size':>9} {'median s':>9} {'min-max s':>15} {'x from 1/4':>10} "
+        f"{'ref s':>6} {'x ref':>6} hits"
+    )
     for shape in SHAPES:
         small = statistics.median(times[(shape, full // 4)])
         for size in (full // 4, full):
             samples = times[(shape, size)]
             median = statistics.median(samples)
+            ref = statistics.median(references[(shape, size)])
             growth = f"{median / small:10.1f}" if size == full and small else " " * 10
             span = f"{min(samples):.2f}-{max(samples):.2f}"
             print(
                 f"{shape:30} {size / 2**20:7.2f}Mi {median:9.2f} {span:>15} {growth} "
-                f"{hits[(shape, size)]}"
+                f"{ref:6.3f} {median / ref:6.0f} {hits[(shape, size)]}"
             )
             if size == full:
                 worst = max(worst, median)

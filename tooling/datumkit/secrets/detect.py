@@ -68,6 +68,7 @@ from detect_secrets.plugins.keyword import (
     FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_OPTIONAL_ASSIGN_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
     PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
     QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
@@ -140,6 +141,24 @@ _KEYWORD_RUN = re.compile(
     "(?:" + "|".join(DENYLIST) + r")\w*+"
     r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}([:=!(\[.@]))|)"""
     r"""(?:(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]())|)"""
+    # group 3: a quote where a quote-requiring rule needs one (a closing quote or bracket, a
+    # sign, then the quote; C's ``[25] = @"``; C++'s ``.assign("`` and ``("``)
+    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}(?:={1,3}|!==?|=>?|:)[^\S\n]{0,256}['"`]"""
+    r"""|(?:\[[0-9]*\])?[^\S\n]{0,256}[!=]{1,2}[^\S\n]{0,256}@?\"|(?:[^\n]assign)?\(\")()|)"""
+)
+#: the rules that match only with a quote after the keyword's sign (the semicolon rule: a quote
+#: somewhere after the keyword); where a file type has no other, a keyword with no quote after
+#: it is not tried
+_QUOTED_RULES = frozenset(
+    (
+        FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_OPTIONAL_ASSIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
+        PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
+    )
 )
 #: where the comparison rule (``"value" == password``) can match: two comparison signs, then
 #: (after spaces) a word holding a keyword
@@ -259,7 +278,9 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
         matching = _lines_matching(prefilter, lowered if same_length else text, starts)
         for index in matching if runs is None else runs.intersection(matching):
             plugins_of.setdefault(index, []).append(plugin)
-    keyword_starts, compared, slow = _keyword_candidates(text, lowered, starts)
+    keyword_starts, compared, slow = _keyword_candidates(
+        text, lowered, starts, _QUOTED_RULES.issuperset(keyword_rules)
+    )
     found: list[RawFinding] = []
     for index in sorted(set(plugins_of).union(keyword_starts, compared, slow)):
         line = lines[index].rstrip()
@@ -300,14 +321,16 @@ _Start = tuple[int, int, str, bool]
 
 
 def _keyword_candidates(
-    text: str, lowered: str, starts: Sequence[int]
+    text: str, lowered: str, starts: Sequence[int], quotes_required: bool
 ) -> tuple[dict[int, list[_Start]], set[int], set[int]]:
     """Where the keyword rules can match, found in the whole text by one C-level search each.
 
     Returns, per line, the keyword starts :func:`_keyword_values` would try (the first keyword
     of each run of word characters followed by what a rule needs), the lines where the
     comparison rule can match, and the lines left to :func:`_keyword_values` (those that
-    ``lower()`` lengthens, where it falls back to a case-ignoring search).
+    ``lower()`` lengthens, where it falls back to a case-ignoring search). With
+    `quotes_required` (every rule of the file type needs a quote), a keyword without a quote
+    where a rule needs it is left out.
     """
     slow: set[int] = set()
     if len(lowered) != len(text):
@@ -317,6 +340,8 @@ def _keyword_candidates(
     index = 0
     for match in _KEYWORD_RUN.finditer(lowered):
         if match.lastindex is None:  # nothing a rule needs after this run
+            continue
+        if quotes_required and match[2] is None and match[3] is None:
             continue
         position, run_end = match.span()
         index = bisect.bisect_right(starts, position, index) - 1
