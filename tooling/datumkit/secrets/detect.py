@@ -337,18 +337,21 @@ def _keyword_candidates(
         slow = set(_lines_matching(_LENGTHENED_BY_LOWER, text, starts))
         lowered = _LENGTHENED_BY_LOWER.sub("\0", text).lower()
     found: dict[int, list[_Start]] = {}
-    index = 0
+    index = offset = 0
+    following = starts[1] if len(starts) > 1 else len(lowered) + 1  # where the next line starts
+    line: list[_Start] = []
     for match in _KEYWORD_RUN.finditer(lowered):
         if match.lastindex is None:  # nothing a rule needs after this run
             continue
         if quotes_required and match[2] is None and match[3] is None:
             continue
         position, run_end = match.span()
-        index = bisect.bisect_right(starts, position, index) - 1
-        offset = starts[index]
-        found.setdefault(index, []).append(
-            (position - offset, run_end - offset, match[1] or "", match[2] is not None)
-        )
+        if position >= following or not line:
+            index = bisect.bisect_right(starts, position, index) - 1
+            offset = starts[index]
+            following = starts[index + 1] if index + 1 < len(starts) else len(lowered) + 1
+            line = found.setdefault(index, [])
+        line.append((position - offset, run_end - offset, match[1] or "", match[2] is not None))
     compared = set(_lines_matching(_COMPARED_AT, lowered, starts))
     return found, compared, slow
 
@@ -440,12 +443,16 @@ def _keyword_values_at(
     stride = WINDOW - OVERLAP
     free: dict[re.Pattern[str], int] = dict.fromkeys(rules, 0)
     yielded: set[tuple[int, str]] = set()
+    needing: dict[str, list[tuple[re.Pattern[str], int]]] = {}
     for position, word_end, sign, quote in starts:
         seen = sign + "q" if quote and semicolon else sign
         if not seen:
             continue
         reach = min(length, word_end + KEYWORD_REACH)
-        for pattern, group in _rules_needing(rules, seen):
+        tried = needing.get(seen)
+        if tried is None:
+            tried = needing[seen] = _rules_needing(rules, seen)
+        for pattern, group in tried:
             if position < free[pattern]:
                 continue
             match = pattern.match(line, position, reach)
