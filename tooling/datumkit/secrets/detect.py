@@ -164,9 +164,9 @@ _QUOTED_RULES = frozenset(
 #: (after spaces) a word holding a keyword
 _COMPARED_AT = re.compile(r"(?:==|!=|=!|!!)[^\S\n]*\w*?(?:" + "|".join(DENYLIST) + ")")
 _KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
-_COMPARISON = re.compile(r"[!=]{2,3}")
+#: a closing quote, spaces or tabs, and the first piece of a run of comparison signs
+_QUOTE_THEN_SIGN = re.compile(r"""(['"`])[ \t]*+[!=]{2,3}""")
 _WORD = re.compile(r"\w*")
-_QUOTES = "'\"`"
 
 _PLUGINS = tuple(plugin() for plugin in REGEX_PLUGINS)
 
@@ -434,15 +434,19 @@ def _keyword_values_at(
     filters and spans of a value depend only on its area.
     """
     rule = rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX)
-    if compared and rule is not None:
-        yield from _compared_values(
-            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule
-        )
-    semicolon = ";" in line
     length = len(line)
     stride = WINDOW - OVERLAP
-    free: dict[re.Pattern[str], int] = dict.fromkeys(rules, 0)
     yielded: set[tuple[int, str]] = set()
+    if compared and rule is not None:
+        for found in _compared_values(
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule
+        ):
+            area = 0 if length <= WINDOW else max(0, found[2] // stride * stride - OVERLAP)
+            if (area, found[1]) not in yielded:
+                yielded.add((area, found[1]))
+                yield found
+    semicolon = ";" in line
+    free: dict[re.Pattern[str], int] = dict.fromkeys(rules, 0)
     needing: dict[str, list[tuple[re.Pattern[str], int]]] = {}
     for position, word_end, sign, quote in starts:
         seen = sign + "q" if quote and semicolon else sign
@@ -532,20 +536,24 @@ def _rules_needing(
 def _compared_values(
     line: str, rule: re.Pattern[str], group: int
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
-    """``"value" == password``: the rule starts at the quote before each comparison sign."""
-    for sign in _COMPARISON.finditer(line):
-        closing = sign.start() - 1
-        while closing >= 0 and line[closing] in " \t":
-            closing -= 1
-        if closing <= 0 or line[closing] not in _QUOTES:
+    """``"value" == password``: the rule starts at the quote before each comparison sign.
+
+    The signs are the runs of ``[!=]`` cut in pieces of two or three; only the first piece of
+    a run can follow a quote (and spaces), so the search looks for quote, spaces and sign.
+    """
+    length = len(line)
+    for sign in _QUOTE_THEN_SIGN.finditer(line):
+        closing = sign.start()
+        if closing == 0:
             continue
-        opening = line.rfind(line[closing], max(0, closing - KEYWORD_REACH), closing)
+        opening = line.rfind(sign[1], max(0, closing - KEYWORD_REACH), closing)
         if opening < 0:
             continue
-        end = min(len(line), sign.end() + KEYWORD_REACH)
-        match = rule.match(line, opening, end)
-        if match and match.group(group):
-            yield _KEYWORD, match.group(group), opening, match.end()
+        match = rule.match(line, opening, min(length, sign.end() + KEYWORD_REACH))
+        if match:
+            value = match[group]
+            if value:
+                yield _KEYWORD, value, opening, match.end()
 
 
 def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> bool:
