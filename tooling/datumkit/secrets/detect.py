@@ -263,7 +263,7 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     """
     keyword_rules = _keyword_rules(scanned_as)
     text = "\n".join(lines)
-    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
     # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
     lowered = text.lower()

@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from itertools import accumulate, repeat
+from itertools import accumulate, count, repeat
 from typing import NamedTuple
 
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
@@ -195,33 +195,39 @@ def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[
     deeper than any parser allows are read alike, in one pass.
     """
     text = "\n".join(lines)
-    literals: list[str] = []  # the raw literals with an escape, quotes included
-    offsets: list[int] = []  # where each starts in `text`
-    for match in _ESCAPED_LITERAL.finditer(text):
-        literal = match[1]
-        if literal is not None:
-            literals.append(literal)
-            offsets.append(match.start(1))
-    kept: list[int] = []  # the literals that decode
-    decoded: list[str] = []
-    for number, string in enumerate(_decode_literals(literals)):
-        if string is not None:
-            kept.append(number)
-            decoded.append(string)
-    # where each kept literal's decoded lines start among all of them
-    firsts = list(accumulate((string.count("\n") + 1 for string in decoded), initial=0))
-    string_lines = "\n".join(decoded).split("\n") if decoded else []
-    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    found: list[LocatedSecret] = []
-    for located in _locate(string_lines, scanned_as="string", display_path=""):
+    # the raw literals with an escape, quotes included ('' for each part skipped between them)
+    literals = [literal for literal in _ESCAPED_LITERAL.findall(text) if literal]
+    strings = _decode_literals(literals)
+    if None in strings:
+        kept = [number for number, string in enumerate(strings) if string is not None]
+    else:
+        kept = list(range(len(strings)))  # the literals that decode
+    decoded = [strings[number] or "" for number in kept] if len(kept) < len(strings) else strings
+    string_lines = "\n".join(decoded).split("\n") if decoded else []  # type: ignore[arg-type]
+    found = _locate(string_lines, scanned_as="string", display_path="")
+    if not found:
+        return []
+    # where each literal starts in `text`, and each kept literal's first line among string_lines
+    offsets = [match.start(1) for match in _ESCAPED_LITERAL.finditer(text) if match[1]]
+    newlines = map(str.count, decoded, repeat("\n"))  # type: ignore[arg-type]
+    firsts = list(map(operator.add, accumulate(newlines, initial=0), count()))
+    starts = _line_starts(lines)
+    located_raw: list[LocatedSecret] = []
+    for located in found:
         first = located.spans[0].line if located.spans else located.hit.line - 1
         number = kept[bisect.bisect_right(firsts, first) - 1]
         index = bisect.bisect_right(starts, offsets[number]) - 1
         start = offsets[number] - starts[index]
         end = start + len(literals[number])
         spans = _raw_spans(lines[index], index, start, end, located.hit.secret)
-        found.append(LocatedSecret(replace(located.hit, file=display_path, line=index + 1), spans))
-    return found
+        hit = replace(located.hit, file=display_path, line=index + 1)
+        located_raw.append(LocatedSecret(hit, spans))
+    return located_raw
+
+
+def _line_starts(lines: Sequence[str]) -> list[int]:
+    """Where each line starts in the lines joined by newlines."""
+    return list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
 
 
 def _decode_literals(literals: Sequence[str]) -> list[str | None]:
