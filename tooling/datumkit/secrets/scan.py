@@ -197,6 +197,8 @@ def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[
     text = "\n".join(lines)
     # the raw literals with an escape, quotes included ('' for each part skipped between them)
     literals = [literal for literal in _ESCAPED_LITERAL.findall(text) if literal]
+    if not literals:
+        return []
     strings = _decode_literals(literals)
     if None in strings:
         kept = [number for number, string in enumerate(strings) if string is not None]
