@@ -288,15 +288,13 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     for plugin, prefilters in filters:
         if not any(prefilter.search(searched) for prefilter in prefilters):
             continue
+        required = type(plugin) in REQUIRES
+        if required and not _runs(IbmCloudIamDetector, text, starts, long_runs):
+            continue
         matching: set[int] = set()
         for prefilter in prefilters:
             matching.update(_lines_matching(prefilter, searched, starts))
-        required = REQUIRES.get(type(plugin))
-        if required is not None:
-            if type(plugin) is not IbmCloudIamDetector and not _runs(
-                IbmCloudIamDetector, text, starts, long_runs
-            ):
-                continue
+        if required:
             matching &= _runs(type(plugin), text, starts, long_runs)
         for index in sorted(matching):
             plugins_of.setdefault(index, []).append(plugin)

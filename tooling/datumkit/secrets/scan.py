@@ -457,7 +457,8 @@ def _occurrences(
     """
     length = len(value)
     ordered = sorted(set(areas))
-    if any(value[-size:] == value[:size] for size in range(1, length)):
+    # copies can overlap only if the value ends as it starts (so holds its first character twice)
+    if value[:1] in value[1:] and any(value[-size:] == value[:size] for size in range(1, length)):
         ranges = ordered  # copies may overlap: which are found depends on where a search starts
     else:
         ranges = []
