@@ -112,6 +112,7 @@ def test_keyword_starts_found_in_the_whole_text_are_the_per_line_ones(text: str,
     found, compared, slow = detect._keyword_candidates(
         text, text.lower(), starts, detect._QUOTED_RULES.issuperset(rules)
     )
+    seen_before: detect._Seen = {}
     for index, raw in enumerate(lines):
         line = raw.rstrip()
         expected = {
@@ -124,7 +125,7 @@ def test_keyword_starts_found_in_the_whole_text_are_the_per_line_ones(text: str,
         got = {
             (_area(len(line), start), value)
             for _, value, start, _ in detect._keyword_values_at(
-                line, rules, found.get(index, ()), index in compared
+                line, rules, found.get(index, ()), index in compared, seen_before
             )
         }
         assert got == expected, (line, name)

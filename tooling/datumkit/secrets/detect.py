@@ -299,9 +299,10 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
         for index in sorted(matching):
             plugins_of.setdefault(index, []).append(plugin)
     keyword_starts, compared, slow = _keyword_candidates(
-        text, lowered, starts, _QUOTED_RULES.issuperset(keyword_rules)
+        text, lowered, starts, _rule_facts(keyword_rules)[1]
     )
     found: list[RawFinding] = []
+    seen_before: _Seen = {}
     for index in sorted(set(plugins_of).union(keyword_starts, compared, slow)):
         line = lines[index].rstrip()
         if not line:
@@ -311,7 +312,7 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
             candidates += _keyword_values(line, keyword_rules)
         elif index in keyword_starts or index in compared:
             candidates += _keyword_values_at(
-                line, keyword_rules, keyword_starts.get(index, ()), index in compared
+                line, keyword_rules, keyword_starts.get(index, ()), index in compared, seen_before
             )
         if not candidates:
             continue
@@ -457,15 +458,29 @@ def _regex_values(
                     yield plugin, value, start, end
 
 
+#: (rule's number, text from a keyword start to where the rule may read) -> (value, length
+#: matched). Rules are named by number: hashing a compiled pattern hashes its code (2 us).
+_Seen = dict[tuple[int, str], tuple[str, int] | None]
+#: how many rule results one scan remembers
+_SEEN_MAX = 1 << 16
+
+
 def _keyword_values_at(
-    line: str, rules: dict[re.Pattern[str], int], starts: Sequence[_Start], compared: bool
+    line: str,
+    rules: dict[re.Pattern[str], int],
+    starts: Sequence[_Start],
+    compared: bool,
+    seen_before: _Seen,
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
     """:func:`_keyword_values` with the keyword starts and comparisons already found.
 
     A value found again in the same area (a line dense in one assignment) is yielded once: the
-    filters and spans of a value depend only on its area.
+    filters and spans of a value depend only on its area. A rule's result at a start depends
+    only on the text it may read (it is anchored there and reads no further), so the results
+    for text read before are remembered in `seen_before` (text dense in one assignment repeats
+    the same few).
     """
-    rule = rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX)
+    rule = _rule_facts(rules)[0]
     length = len(line)
     stride = WINDOW - OVERLAP
     yielded: set[tuple[int, str]] = set()
@@ -478,8 +493,8 @@ def _keyword_values_at(
                 yielded.add((area, found[1]))
                 yield found
     semicolon = ";" in line
-    free: dict[re.Pattern[str], int] = dict.fromkeys(rules, 0)
-    needing: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+    free = [0] * len(rules)  # per rule (by number): where its last match ended
+    needing: dict[str, list[tuple[int, re.Pattern[str], int]]] = {}
     for position, word_end, sign, quote in starts:
         seen = sign + "q" if quote and semicolon else sign
         if not seen:
@@ -487,21 +502,32 @@ def _keyword_values_at(
         reach = min(length, word_end + KEYWORD_REACH)
         tried = needing.get(seen)
         if tried is None:
-            tried = needing[seen] = _rules_needing(rules, seen)
-        for pattern, group in tried:
-            if position < free[pattern]:
+            tried = needing[seen] = [
+                (number, pattern, group)
+                for number, (pattern, group) in enumerate(rules.items())
+                if (pattern, group) in _rules_needing(rules, seen)
+            ]
+        for number, pattern, group in tried:
+            if position < free[number]:
                 continue
-            match = pattern.match(line, position, reach)
-            if match is None:
+            key = (number, line[position:reach])
+            if key in seen_before:
+                result = seen_before[key]
+            else:
+                match = pattern.match(line, position, reach)
+                result = (match[group], match.end() - position) if match and match[group] else None
+                if len(seen_before) >= _SEEN_MAX:
+                    seen_before.clear()
+                seen_before[key] = result
+            if result is None:
                 continue
-            value = match[group]
-            if value:
-                free[pattern] = match.end()
-                # the start of the value's area (see _area), the key of its filters' verdict
-                area = 0 if length <= WINDOW else max(0, position // stride * stride - OVERLAP)
-                if (area, value) not in yielded:
-                    yielded.add((area, value))
-                    yield _KEYWORD, value, position, match.end()
+            value, end = result[0], position + result[1]
+            free[number] = end
+            # the start of the value's area (see _area), the key of its filters' verdict
+            area = 0 if length <= WINDOW else max(0, position // stride * stride - OVERLAP)
+            if (area, value) not in yielded:
+                yielded.add((area, value))
+                yield _KEYWORD, value, position, end
 
 
 def _keyword_values(
@@ -548,6 +574,19 @@ def _keyword_values(
 
 
 _RULES_NEEDING: dict[tuple[int, str], list[tuple[re.Pattern[str], int]]] = {}
+_RULE_FACTS: dict[int, tuple[int | None, bool]] = {}
+
+
+def _rule_facts(rules: dict[re.Pattern[str], int]) -> tuple[int | None, bool]:
+    """For a file type's rules (detect-secrets' module-level dicts, so `id` names them): the
+    comparison rule's group if it has one, and whether every rule needs a quote. Memoized: a
+    compiled pattern hashes its whole code each time it is looked up (2 us)."""
+    if id(rules) not in _RULE_FACTS:
+        _RULE_FACTS[id(rules)] = (
+            rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX),
+            _QUOTED_RULES.issuperset(rules),
+        )
+    return _RULE_FACTS[id(rules)]
 
 
 def _rules_needing(
