@@ -307,7 +307,8 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
         line = lines[index].rstrip()
         if not line:
             continue
-        candidates = list(_regex_values(line, plugins_of.get(index, ())))
+        plugins = plugins_of.get(index)
+        candidates = list(_regex_values(line, plugins)) if plugins else []
         if index in slow:
             candidates += _keyword_values(line, keyword_rules)
         elif index in keyword_starts or index in compared:
@@ -494,20 +495,12 @@ def _keyword_values_at(
                 yield found
     semicolon = ";" in line
     free = [0] * len(rules)  # per rule (by number): where its last match ended
-    needing: dict[str, list[tuple[int, re.Pattern[str], int]]] = {}
     for position, word_end, sign, quote in starts:
         seen = sign + "q" if quote and semicolon else sign
         if not seen:
             continue
         reach = min(length, word_end + KEYWORD_REACH)
-        tried = needing.get(seen)
-        if tried is None:
-            tried = needing[seen] = [
-                (number, pattern, group)
-                for number, (pattern, group) in enumerate(rules.items())
-                if (pattern, group) in _rules_needing(rules, seen)
-            ]
-        for number, pattern, group in tried:
+        for number, pattern, group in _rules_needing(rules, seen):
             if position < free[number]:
                 continue
             key = (number, line[position:reach])
@@ -564,7 +557,7 @@ def _keyword_values(
         )
     free: dict[re.Pattern[str], int] = {}
     for position, word_end, seen in starts:
-        for rule, group in _rules_needing(rules, seen):
+        for _, rule, group in _rules_needing(rules, seen):
             if position < free.get(rule, 0):
                 continue
             match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
@@ -573,7 +566,7 @@ def _keyword_values(
                 yield _KEYWORD, match.group(group), position, match.end()
 
 
-_RULES_NEEDING: dict[tuple[int, str], list[tuple[re.Pattern[str], int]]] = {}
+_RULES_NEEDING: dict[tuple[int, str], list[tuple[int, re.Pattern[str], int]]] = {}
 _RULE_FACTS: dict[int, tuple[int | None, bool]] = {}
 
 
@@ -591,13 +584,14 @@ def _rule_facts(rules: dict[re.Pattern[str], int]) -> tuple[int | None, bool]:
 
 def _rules_needing(
     rules: dict[re.Pattern[str], int], seen: str
-) -> list[tuple[re.Pattern[str], int]]:
-    """The rules (but the comparison) that what follows a keyword's run can satisfy, memoized."""
+) -> list[tuple[int, re.Pattern[str], int]]:
+    """The rules (but the comparison) that what follows a keyword's run can satisfy, each with
+    its number among `rules` and its group, memoized."""
     key = (id(rules), seen)
     if key not in _RULES_NEEDING:
         _RULES_NEEDING[key] = [
-            (rule, group)
-            for rule, group in rules.items()
+            (number, rule, group)
+            for number, (rule, group) in enumerate(rules.items())
             if rule is not PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX
             and (rule not in _RULE_NEEDS or any(c in _RULE_NEEDS[rule] for c in seen))
         ]
