@@ -487,7 +487,7 @@ def _keyword_values_at(
     yielded: set[tuple[int, str]] = set()
     if compared and rule is not None:
         for found in _compared_values(
-            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule, seen_before
         ):
             area = 0 if length <= WINDOW else max(0, found[2] // stride * stride - OVERLAP)
             if (area, found[1]) not in yielded:
@@ -599,13 +599,15 @@ def _rules_needing(
 
 
 def _compared_values(
-    line: str, rule: re.Pattern[str], group: int
+    line: str, rule: re.Pattern[str], group: int, seen_before: _Seen | None = None
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
     """``"value" == password``: the rule starts at the quote before each comparison sign.
 
     The signs are the runs of ``[!=]`` cut in pieces of two or three; only the first piece of
     a run can follow a quote (and spaces), so the search looks for quote, spaces and sign.
+    Results are remembered in `seen_before` as :func:`_keyword_values_at` does (rule -1).
     """
+    seen = {} if seen_before is None else seen_before
     length = len(line)
     for sign in _QUOTE_THEN_SIGN.finditer(line):
         closing = sign.start()
@@ -614,11 +616,18 @@ def _compared_values(
         opening = line.rfind(sign[1], max(0, closing - KEYWORD_REACH), closing)
         if opening < 0:
             continue
-        match = rule.match(line, opening, min(length, sign.end() + KEYWORD_REACH))
-        if match:
-            value = match[group]
-            if value:
-                yield _KEYWORD, value, opening, match.end()
+        end = min(length, sign.end() + KEYWORD_REACH)
+        key = (-1, line[opening:end])
+        if key in seen:
+            result = seen[key]
+        else:
+            match = rule.match(line, opening, end)
+            result = (match[group], match.end() - opening) if match and match[group] else None
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            seen[key] = result
+        if result is not None:
+            yield _KEYWORD, result[0], opening, opening + result[1]
 
 
 def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> bool:
