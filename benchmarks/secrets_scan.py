@@ -15,7 +15,10 @@ followed by a reference on the same text: one C-level regex search for detect-se
 two medians ("x ref") says how the scan compares on a machine busier or quieter than this one.
 Usage::
 
-    python benchmarks/secrets_scan.py [--mib 5] [--rounds 3]
+    python benchmarks/secrets_scan.py [--mib 5] [--rounds 3] [--datum datums/banking77]
+
+It ends with the scan ``datum check`` runs on a small datum (every scanned file of
+``datums/banking77``), per call: the figure ``check --all`` multiplies by the number of datums.
 """
 
 from __future__ import annotations
@@ -103,6 +106,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--datum", type=Path, default=Path(__file__).resolve().parent.parent / "datums/banking77"
+    )
+    parser.add_argument("--calls", type=int, default=200)
     args = parser.parse_args()
     full = int(args.mib * 2**20)
     inputs = {
@@ -142,6 +149,29 @@ def main() -> None:
                 worst = max(worst, median)
     verdict = "meets" if worst < GOAL_SECONDS else "MISSES"
     print(f"slowest full-size shape: {worst:.2f} s ({verdict} the {GOAL_SECONDS:.0f} s goal)")
+    small_files(args.datum, args.calls)
+
+
+def small_files(datum: Path, calls: int) -> None:
+    """The scan ``datum check`` runs per datum: each scanned file of a small datum, per call."""
+    from datumkit.checks.secrets import scan_datum_files
+
+    files = [
+        (path.relative_to(datum).as_posix(), path.read_bytes())
+        for path in sorted(datum.rglob("*"))
+        if path.is_file()
+    ]
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        scan_datum_files(files, display_dir=datum.as_posix())
+        samples.append(time.perf_counter() - started)
+    size = sum(len(content) for _, content in files)
+    print(
+        f"{datum.name} ({len(files)} files, {size / 1024:.1f} KiB): "
+        f"{statistics.median(samples) * 1000:.2f} ms per call "
+        f"[{min(samples) * 1000:.2f}-{max(samples) * 1000:.2f}], {calls} calls"
+    )
 
 
 if __name__ == "__main__":
