@@ -25,6 +25,16 @@ text dense in that prefix. So:
 - line filters (the allowlist pragma, the look of the line) read the line, or on a long line
   the window a credential was found in and :data:`OVERLAP` characters either side.
 
+Python only where a finding can be. A 5 MiB trace has a keyword on every line, so the work per
+line decides the time. Each plugin runs only on the lines its prefilter (a literal every match
+holds) finds in the whole text, the IBM plugins only where a run as long as their secret is;
+the keyword starts (the first keyword of each run of word characters, with the sign and quote a
+rule needs after it) and the lines where the comparison rule can match are found by one search
+each over the whole text (:func:`_keyword_candidates`), so a rule is tried only where it could
+match. A rule's result depends only on the text it may read, so results are remembered by that
+text (dense text repeats a few). ``tests/test_secrets_linear.py`` checks each shortcut against
+the plain per-line way (:func:`_keyword_values`, still used on lines ``lower()`` lengthens).
+
 On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
 difference is that a keyword rule reports every match on a line, not only the first.
 """
