@@ -258,6 +258,7 @@ ORDINARY_LINES = [
     'if "letmein" == password:',
     "xoxb-" + "123456789012-1234567890123-abcdefghijklmnopqrstuvwx",
     "-----BEGIN RSA " + "PRIVATE KEY-----",
+    "auth: Bearer eyJ" + "hbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl and eyJeyJeyJ",
 ]
 
 
@@ -271,10 +272,16 @@ def test_findings_match_detect_secrets_own_scan_on_ordinary_lines(
     from detect_secrets.settings import transient_settings
 
     from datumkit.secrets.detect import FILTERS, REGEX_PLUGINS, detect
+    from datumkit.secrets.plugins import LinearJwtTokenDetector
 
     path = tmp_path / name
     path.write_text("\n".join(ORDINARY_LINES) + "\n")
-    builtin = [p for p in REGEX_PLUGINS if p.__module__.startswith("detect_secrets.")]
+    # detect-secrets' plugins we run, and the one we run in a linear form (its JWT plugin)
+    builtin = [
+        p if p.__module__.startswith("detect_secrets.") else p.__bases__[0]
+        for p in REGEX_PLUGINS
+        if p.__module__.startswith("detect_secrets.") or p is LinearJwtTokenDetector
+    ]
     settings = {
         "plugins_used": [{"name": p.__name__} for p in builtin] + [{"name": "KeywordDetector"}],
         "filters_used": [{"path": f} for f in FILTERS],

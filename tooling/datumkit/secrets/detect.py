@@ -25,6 +25,16 @@ text dense in that prefix. So:
 - line filters (the allowlist pragma, the look of the line) read the line, or on a long line
   the window a credential was found in and :data:`OVERLAP` characters either side.
 
+Python only where a finding can be. A 5 MiB trace has a keyword on every line, so the work per
+line decides the time. Each plugin runs only on the lines its prefilter (a literal every match
+holds) finds in the whole text, the IBM plugins only where a run as long as their secret is;
+the keyword starts (the first keyword of each run of word characters, with the sign and quote a
+rule needs after it) and the lines where the comparison rule can match are found by one search
+each over the whole text (:func:`_keyword_candidates`), so a rule is tried only where it could
+match. A rule's result depends only on the text it may read, so results are remembered by that
+text (dense text repeats a few). ``tests/test_secrets_linear.py`` checks each shortcut against
+the plain per-line way (:func:`_keyword_values`, still used on lines ``lower()`` lengthens).
+
 On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
 difference is that a keyword rule reports every match on a line, not only the first.
 """
@@ -36,6 +46,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from detect_secrets.filters.allowlist import is_line_allowlisted
@@ -58,7 +69,6 @@ from detect_secrets.plugins.github_token import GitHubTokenDetector
 from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
 from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
-from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import (
     DENYLIST,
     FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
@@ -68,6 +78,7 @@ from detect_secrets.plugins.keyword import (
     FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_EQUAL_SIGNS_REGEX,
+    FOLLOWED_BY_OPTIONAL_ASSIGN_QUOTES_REQUIRED_REGEX,
     FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
     PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
     QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
@@ -88,7 +99,7 @@ from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import determine_file_type
 
-from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS
+from datumkit.secrets.plugins import AI_PROVIDER_PLUGINS, LinearJwtTokenDetector
 
 #: detect-secrets' pattern plugins that run, then ours. Off: the two entropy detectors and the
 #: public-IP detector (a datum is full of git SHAs, ids and hashes, which they report by the
@@ -104,7 +115,7 @@ REGEX_PLUGINS: tuple[type[BasePlugin], ...] = (
     GitLabTokenDetector,
     IbmCloudIamDetector,
     IbmCosHmacDetector,
-    JwtTokenDetector,
+    LinearJwtTokenDetector,
     MailchimpDetector,
     NpmDetector,
     PrivateKeyDetector,
@@ -126,12 +137,52 @@ OVERLAP = 256
 #: characters after a keyword (or before a comparison) the keyword rules read
 KEYWORD_REACH = 256
 
+#: detect-secrets' keywords as one alternation grouped by first letter (the same matches, found
+#: faster: the engine tries one branch per position)
+_KEYWORDS = "|".join(
+    f"{first}(?:{'|'.join(keyword[1:] for keyword in DENYLIST if keyword[0] == first)})"
+    for first in dict.fromkeys(keyword[0] for keyword in DENYLIST)
+)
 #: where a keyword starts, in lower-cased text
 _KEYWORD_AT = re.compile("|".join(DENYLIST))
+#: the one character whose lower case is longer (U+0130): lines holding it take the slow way
+_LENGTHENED_BY_LOWER = re.compile("\u0130")
+#: In lower-cased text, the first keyword of each run of word characters with the rest of the
+#: run, and what follows that a rule needs: a sign (group 1) or a quote (group 2), looked for as
+#: :data:`_SIGN_AHEAD` and :data:`_QUOTE_AHEAD` do, within the line. A match never fails once a
+#: keyword is found and takes the whole run, so a search finds each run once, at its first
+#: keyword, like the per-line loop of :func:`_keyword_values`; it starts at a literal, which the
+#: regex engine skips to quickly.
+_KEYWORD_RUN = re.compile(
+    "(?:" + _KEYWORDS + r")\w*+"
+    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}([:=!(\[.@]))|)"""
+    r"""(?:(?=[^\s]{0,50}?[^\S\n]{0,256}['"`]())|)"""
+    # group 3: a quote where a quote-requiring rule needs one (a closing quote or bracket, a
+    # sign, then the quote; C's ``[25] = @"``; C++'s ``.assign("`` and ``("``)
+    r"""(?:(?=[\]'"]{0,2}[^\S\n]{0,256}(?:={1,3}|!==?|=>?|:)[^\S\n]{0,256}['"`]"""
+    r"""|(?:\[[0-9]*\])?[^\S\n]{0,256}[!=]{1,2}[^\S\n]{0,256}@?\"|(?:[^\n]assign)?\(\")()|)"""
+)
+#: the rules that match only with a quote after the keyword's sign (the semicolon rule: a quote
+#: somewhere after the keyword); where a file type has no other, a keyword with no quote after
+#: it is not tried
+_QUOTED_RULES = frozenset(
+    (
+        FOLLOWED_BY_COLON_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_EQUAL_SIGNS_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_ARROW_FUNCTION_SIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_EQUAL_SIGNS_OPTIONAL_BRACKETS_OPTIONAL_AT_SIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_OPTIONAL_ASSIGN_QUOTES_REQUIRED_REGEX,
+        FOLLOWED_BY_QUOTES_AND_SEMICOLON_REGEX,
+        PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX,
+    )
+)
+#: where the comparison rule (``"value" == password``) can match: two comparison signs, then
+#: (after spaces) a word holding a keyword
+_COMPARED_AT = re.compile(r"(?:==|!=|=!|!!)[^\S\n]*\w*?(?:" + _KEYWORDS + ")")
 _KEYWORD_AT_IGNORING_CASE = re.compile("|".join(DENYLIST), re.IGNORECASE)
-_COMPARISON = re.compile(r"[!=]{2,3}")
+#: a closing quote, spaces or tabs, and the first piece of a run of comparison signs
+_QUOTE_THEN_SIGN = re.compile(r"""(['"`])[ \t]*+[!=]{2,3}""")
 _WORD = re.compile(r"\w*")
-_QUOTES = "'\"`"
 
 _PLUGINS = tuple(plugin() for plugin in REGEX_PLUGINS)
 
@@ -140,38 +191,57 @@ _PLUGINS = tuple(plugin() for plugin in REGEX_PLUGINS)
 #: somewhere on every line the plugin's patterns match: the whole text is searched once per
 #: plugin, and only the lines found are shown to it. Running 32 plugins' regexes on every line
 #: of a 5 MiB trace costs a minute; this costs a fraction of a second.
-PREFILTERS: dict[type[BasePlugin], str] = {
-    AWSKeyDetector: r"a3t|abia|acca|akia|asia|aws",
-    ArtifactoryDetector: r"akc|ap[0-9a-f]",
-    AzureStorageKeyDetector: r"accountkey=",
-    BasicAuthDetector: r"://",
-    CloudantDetector: r"cl[_-]?(?:api)?(?:key|pw|pass|token)|cloudant\.com",
-    DiscordBotTokenDetector: r"[mno][a-z0-9_-]{23,25}\.",
-    GitHubTokenDetector: r"gh[pousr]_",
-    GitLabTokenDetector: r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|gr1348941",
-    IbmCloudIamDetector: r"key|pwd|pass|token",
-    IbmCosHmacDetector: r"secret",
-    JwtTokenDetector: r"eyj",
-    MailchimpDetector: r"-us[0-9]",
-    NpmDetector: r"_authtoken=",
-    PrivateKeyDetector: r"begin |putty-user-key-file-2",
-    PypiTokenDetector: r"pypi-",
-    SendGridDetector: r"sg\.",
-    SlackDetector: r"xox|hooks\.slack\.com",
-    SoftlayerDetector: r"sl[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer",
-    SquareOAuthDetector: r"sq0csp-",
-    StripeDetector: r"k_live_",
-    TelegramBotTokenDetector: r"[0-9]{8}:",
-    TwilioKeyDetector: r"(?:ac|sk)[a-z0-9]{32}",
-    **{plugin: "|".join(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
+#: Alternatives that do not share a first character are separate searches (the regex engine
+#: skips ahead fast only to one literal), and a pattern that would start with a character class
+#: starts with its literal and looks behind for the rest.
+PREFILTERS: dict[type[BasePlugin], tuple[str, ...]] = {
+    AWSKeyDetector: (r"a3t|abia|acca|akia|asia|aws",),
+    ArtifactoryDetector: (r"akc|ap[0-9a-f]",),
+    AzureStorageKeyDetector: (r"accountkey=",),
+    BasicAuthDetector: (r"://",),
+    CloudantDetector: (r"cl[_-]?(?:api)?(?:key|pw|pass|token)", r"cloudant\.com"),
+    DiscordBotTokenDetector: (
+        r"\.(?:(?<=[mno][a-z0-9_-]{23}\.)|(?<=[mno][a-z0-9_-]{24}\.)|(?<=[mno][a-z0-9_-]{25}\.))",
+    ),
+    GitHubTokenDetector: (r"gh[pousr]_",),
+    GitLabTokenDetector: (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", r"gr1348941"),
+    IbmCloudIamDetector: (r"key|pwd|pass|token",),
+    IbmCosHmacDetector: (r"secret",),
+    LinearJwtTokenDetector: (r"eyj",),
+    MailchimpDetector: (r"-us[0-9]",),
+    NpmDetector: (r"_authtoken=",),
+    PrivateKeyDetector: (r"begin ", r"putty-user-key-file-2"),
+    PypiTokenDetector: (r"pypi-",),
+    SendGridDetector: (r"sg\.",),
+    SlackDetector: (r"xox", r"hooks\.slack\.com"),
+    SoftlayerDetector: (r"sl[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)", r"softlayer"),
+    SquareOAuthDetector: (r"sq0csp-",),
+    StripeDetector: (r"k_live_",),
+    TelegramBotTokenDetector: (r":(?<=[0-9]{8}:)",),
+    TwilioKeyDetector: (r"ac[a-z0-9]{32}", r"sk[a-z0-9]{32}"),
+    **{plugin: tuple(map(re.escape, plugin.literals)) for plugin in AI_PROVIDER_PLUGINS},
 }
-#: (plugin, prefilter) for lower-cased text, the keyword plugin last
-_PREFILTERED: tuple[tuple[BasePlugin, re.Pattern[str]], ...] = (
-    *((plugin, re.compile(PREFILTERS[type(plugin)])) for plugin in _PLUGINS),
-    (KeywordDetector(), re.compile("|".join(DENYLIST))),
+#: for some pattern plugins, a second necessary condition: a run of the characters their
+#: secret is made of, as long as the secret. The IBM plugins' prefilters are common words
+#: (``key``, ``secret``), their secrets 44 and 48 characters long. Each class is the plugin's
+#: class under IGNORECASE spelled out (tests/test_secrets_linear.py checks every character).
+RUN_CLASSES: dict[type[BasePlugin], tuple[str, int]] = {
+    IbmCloudIamDetector: ("A-Za-z0-9_\\-\u0130\u0131\u017f\u212a", 44),
+    IbmCosHmacDetector: ("A-Fa-f0-9", 48),
+}
+#: per plugin: shorter runs, each with the character ending it, skipped without backtracking,
+#: then the long run (group 1); matched from a line start, it reads each character once
+REQUIRES: dict[type[BasePlugin], re.Pattern[str]] = {
+    plugin: re.compile(f"(?:[{chars}]{{0,{size - 1}}}+[^{chars}])*+([{chars}]{{{size}}})")
+    for plugin, (chars, size) in RUN_CLASSES.items()
+}
+#: (plugin, prefilters) for lower-cased text, and for text whose lower case is longer
+_PREFILTERED: tuple[tuple[BasePlugin, tuple[re.Pattern[str], ...]], ...] = tuple(
+    (plugin, tuple(map(re.compile, PREFILTERS[type(plugin)]))) for plugin in _PLUGINS
 )
 _PREFILTERED_IGNORING_CASE = tuple(
-    (plugin, re.compile(pattern.pattern, re.IGNORECASE)) for plugin, pattern in _PREFILTERED
+    (plugin, tuple(re.compile(pattern.pattern, re.IGNORECASE) for pattern in patterns))
+    for plugin, patterns in _PREFILTERED
 )
 
 
@@ -215,28 +285,46 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     """
     keyword_rules = _keyword_rules(scanned_as)
     text = "\n".join(lines)
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
     # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
     lowered = text.lower()
-    filters = _PREFILTERED if len(lowered) == len(text) else _PREFILTERED_IGNORING_CASE
-    if filters is _PREFILTERED_IGNORING_CASE:
-        lowered = text
+    same_length = len(lowered) == len(text)
+    filters = _PREFILTERED if same_length else _PREFILTERED_IGNORING_CASE
+    searched = lowered if same_length else text
     plugins_of: dict[int, list[BasePlugin]] = {}
-    for plugin, prefilter in filters[:-1]:
-        for index in _lines_matching(prefilter, lowered, starts):
+    #: lines holding a run as long as an IBM secret (a 48-hex-digit run is also a 44-run)
+    long_runs: dict[type[BasePlugin], set[int]] = {}
+    for plugin, prefilters in filters:
+        if not any(prefilter.search(searched) for prefilter in prefilters):
+            continue
+        required = type(plugin) in REQUIRES
+        if required and not _runs(IbmCloudIamDetector, text, starts, long_runs):
+            continue
+        matching: set[int] = set()
+        for prefilter in prefilters:
+            matching.update(_lines_matching(prefilter, searched, starts))
+        if required:
+            matching &= _runs(type(plugin), text, starts, long_runs)
+        for index in sorted(matching):
             plugins_of.setdefault(index, []).append(plugin)
-    with_keyword = set(_lines_matching(filters[-1][1], lowered, starts))
+    keyword_starts, compared, slow = _keyword_candidates(
+        text, lowered, starts, _rule_facts(keyword_rules)[1]
+    )
     found: list[RawFinding] = []
-    for index in sorted(with_keyword.union(plugins_of)):
+    seen_before: _Seen = {}
+    for index in sorted(set(plugins_of).union(keyword_starts, compared, slow)):
         line = lines[index].rstrip()
         if not line:
             continue
-        candidates = list(_regex_values(line, plugins_of.get(index, ())))
-        if index in with_keyword:
+        plugins = plugins_of.get(index)
+        candidates = list(_regex_values(line, plugins)) if plugins else []
+        if index in slow:
             candidates += _keyword_values(line, keyword_rules)
+        elif index in keyword_starts or index in compared:
+            candidates += _keyword_values_at(
+                line, keyword_rules, keyword_starts.get(index, ()), index in compared, seen_before
+            )
         if not candidates:
             continue
         previous = lines[index - 1][-WINDOW:] if index else ""
@@ -260,6 +348,46 @@ def detect(lines: Sequence[str], scanned_as: str) -> list[RawFinding]:
     return found
 
 
+#: (keyword start, end of its run of word characters, sign ahead, quote ahead) in one line
+_Start = tuple[int, int, str, bool]
+
+
+def _keyword_candidates(
+    text: str, lowered: str, starts: Sequence[int], quotes_required: bool
+) -> tuple[dict[int, list[_Start]], set[int], set[int]]:
+    """Where the keyword rules can match, found in the whole text by one C-level search each.
+
+    Returns, per line, the keyword starts :func:`_keyword_values` would try (the first keyword
+    of each run of word characters followed by what a rule needs), the lines where the
+    comparison rule can match, and the lines left to :func:`_keyword_values` (those that
+    ``lower()`` lengthens, where it falls back to a case-ignoring search). With
+    `quotes_required` (every rule of the file type needs a quote), a keyword without a quote
+    where a rule needs it is left out.
+    """
+    slow: set[int] = set()
+    if len(lowered) != len(text):
+        slow = set(_lines_matching(_LENGTHENED_BY_LOWER, text, starts))
+        lowered = _LENGTHENED_BY_LOWER.sub("\0", text).lower()
+    found: dict[int, list[_Start]] = {}
+    index = offset = 0
+    following = starts[1] if len(starts) > 1 else len(lowered) + 1  # where the next line starts
+    line: list[_Start] = []
+    for match in _KEYWORD_RUN.finditer(lowered):
+        if match.lastindex is None:  # nothing a rule needs after this run
+            continue
+        if quotes_required and match[2] is None and match[3] is None:
+            continue
+        position, run_end = match.span()
+        if position >= following or not line:
+            index = bisect.bisect_right(starts, position, index) - 1
+            offset = starts[index]
+            following = starts[index + 1] if index + 1 < len(starts) else len(lowered) + 1
+            line = found.setdefault(index, [])
+        line.append((position - offset, run_end - offset, match[1] or "", match[2] is not None))
+    compared = set(_lines_matching(_COMPARED_AT, lowered, starts))
+    return found, compared, slow
+
+
 @lru_cache(maxsize=64)
 def _keyword_rules(scanned_as: str) -> dict[re.Pattern[str], int]:
     rules: dict[re.Pattern[str], int] = REGEX_BY_FILETYPE.get(
@@ -276,6 +404,32 @@ def _lines_matching(pattern: re.Pattern[str], text: str, starts: Sequence[int]) 
         if match is None:
             return
         index = bisect.bisect_right(starts, match.start()) - 1
+        yield index
+        if index + 1 >= len(starts):
+            return
+        position = starts[index + 1]
+
+
+def _runs(
+    plugin: type[BasePlugin],
+    text: str,
+    starts: Sequence[int],
+    found: dict[type[BasePlugin], set[int]],
+) -> set[int]:
+    """The lines holding a run `plugin`'s secret could be, memoized in `found`."""
+    if plugin not in found:
+        found[plugin] = set(_lines_with_run(REQUIRES[plugin], text, starts))
+    return found[plugin]
+
+
+def _lines_with_run(pattern: re.Pattern[str], text: str, starts: Sequence[int]) -> Iterator[int]:
+    """Indexes of the lines holding a run :data:`REQUIRES`' `pattern` looks for."""
+    position = 0
+    while True:
+        match = pattern.match(text, position)
+        if match is None:
+            return
+        index = bisect.bisect_right(starts, match.start(1)) - 1
         yield index
         if index + 1 >= len(starts):
             return
@@ -315,6 +469,70 @@ def _regex_values(
                     yield plugin, value, start, end
 
 
+#: (rule's number, text from a keyword start to where the rule may read) -> (value, length
+#: matched). Rules are named by number: hashing a compiled pattern hashes its code (2 us).
+_Seen = dict[tuple[int, str], tuple[str, int] | None]
+#: how many rule results one scan remembers
+_SEEN_MAX = 1 << 16
+
+
+def _keyword_values_at(
+    line: str,
+    rules: dict[re.Pattern[str], int],
+    starts: Sequence[_Start],
+    compared: bool,
+    seen_before: _Seen,
+) -> Iterator[tuple[BasePlugin, str, int, int]]:
+    """:func:`_keyword_values` with the keyword starts and comparisons already found.
+
+    A value found again in the same area (a line dense in one assignment) is yielded once: the
+    filters and spans of a value depend only on its area. A rule's result at a start depends
+    only on the text it may read (it is anchored there and reads no further), so the results
+    for text read before are remembered in `seen_before` (text dense in one assignment repeats
+    the same few).
+    """
+    rule = _rule_facts(rules)[0]
+    length = len(line)
+    stride = WINDOW - OVERLAP
+    yielded: set[tuple[int, str]] = set()
+    if compared and rule is not None:
+        for found in _compared_values(
+            line, PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX, rule, seen_before
+        ):
+            area = 0 if length <= WINDOW else max(0, found[2] // stride * stride - OVERLAP)
+            if (area, found[1]) not in yielded:
+                yielded.add((area, found[1]))
+                yield found
+    semicolon = ";" in line
+    free = [0] * len(rules)  # per rule (by number): where its last match ended
+    for position, word_end, sign, quote in starts:
+        seen = sign + "q" if quote and semicolon else sign
+        if not seen:
+            continue
+        reach = min(length, word_end + KEYWORD_REACH)
+        for number, pattern, group in _rules_needing(rules, seen):
+            if position < free[number]:
+                continue
+            key = (number, line[position:reach])
+            if key in seen_before:
+                result = seen_before[key]
+            else:
+                match = pattern.match(line, position, reach)
+                result = (match[group], match.end() - position) if match and match[group] else None
+                if len(seen_before) >= _SEEN_MAX:
+                    seen_before.clear()
+                seen_before[key] = result
+            if result is None:
+                continue
+            value, end = result[0], position + result[1]
+            free[number] = end
+            # the start of the value's area (see _area), the key of its filters' verdict
+            area = 0 if length <= WINDOW else max(0, position // stride * stride - OVERLAP)
+            if (area, value) not in yielded:
+                yielded.add((area, value))
+                yield _KEYWORD, value, position, end
+
+
 def _keyword_values(
     line: str, rules: dict[re.Pattern[str], int]
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
@@ -349,7 +567,7 @@ def _keyword_values(
         )
     free: dict[re.Pattern[str], int] = {}
     for position, word_end, seen in starts:
-        for rule, group in _rules_needing(rules, seen):
+        for _, rule, group in _rules_needing(rules, seen):
             if position < free.get(rule, 0):
                 continue
             match = rule.match(line, position, min(len(line), word_end + KEYWORD_REACH))
@@ -358,18 +576,32 @@ def _keyword_values(
                 yield _KEYWORD, match.group(group), position, match.end()
 
 
-_RULES_NEEDING: dict[tuple[int, str], list[tuple[re.Pattern[str], int]]] = {}
+_RULES_NEEDING: dict[tuple[int, str], list[tuple[int, re.Pattern[str], int]]] = {}
+_RULE_FACTS: dict[int, tuple[int | None, bool]] = {}
+
+
+def _rule_facts(rules: dict[re.Pattern[str], int]) -> tuple[int | None, bool]:
+    """For a file type's rules (detect-secrets' module-level dicts, so `id` names them): the
+    comparison rule's group if it has one, and whether every rule needs a quote. Memoized: a
+    compiled pattern hashes its whole code each time it is looked up (2 us)."""
+    if id(rules) not in _RULE_FACTS:
+        _RULE_FACTS[id(rules)] = (
+            rules.get(PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX),
+            _QUOTED_RULES.issuperset(rules),
+        )
+    return _RULE_FACTS[id(rules)]
 
 
 def _rules_needing(
     rules: dict[re.Pattern[str], int], seen: str
-) -> list[tuple[re.Pattern[str], int]]:
-    """The rules (but the comparison) that what follows a keyword's run can satisfy, memoized."""
+) -> list[tuple[int, re.Pattern[str], int]]:
+    """The rules (but the comparison) that what follows a keyword's run can satisfy, each with
+    its number among `rules` and its group, memoized."""
     key = (id(rules), seen)
     if key not in _RULES_NEEDING:
         _RULES_NEEDING[key] = [
-            (rule, group)
-            for rule, group in rules.items()
+            (number, rule, group)
+            for number, (rule, group) in enumerate(rules.items())
             if rule is not PRECEDED_BY_EQUAL_COMPARISON_SIGNS_QUOTES_REQUIRED_REGEX
             and (rule not in _RULE_NEEDS or any(c in _RULE_NEEDS[rule] for c in seen))
         ]
@@ -377,22 +609,35 @@ def _rules_needing(
 
 
 def _compared_values(
-    line: str, rule: re.Pattern[str], group: int
+    line: str, rule: re.Pattern[str], group: int, seen_before: _Seen | None = None
 ) -> Iterator[tuple[BasePlugin, str, int, int]]:
-    """``"value" == password``: the rule starts at the quote before each comparison sign."""
-    for sign in _COMPARISON.finditer(line):
-        closing = sign.start() - 1
-        while closing >= 0 and line[closing] in " \t":
-            closing -= 1
-        if closing <= 0 or line[closing] not in _QUOTES:
+    """``"value" == password``: the rule starts at the quote before each comparison sign.
+
+    The signs are the runs of ``[!=]`` cut in pieces of two or three; only the first piece of
+    a run can follow a quote (and spaces), so the search looks for quote, spaces and sign.
+    Results are remembered in `seen_before` as :func:`_keyword_values_at` does (rule -1).
+    """
+    seen = {} if seen_before is None else seen_before
+    length = len(line)
+    for sign in _QUOTE_THEN_SIGN.finditer(line):
+        closing = sign.start()
+        if closing == 0:
             continue
-        opening = line.rfind(line[closing], max(0, closing - KEYWORD_REACH), closing)
+        opening = line.rfind(sign[1], max(0, closing - KEYWORD_REACH), closing)
         if opening < 0:
             continue
-        end = min(len(line), sign.end() + KEYWORD_REACH)
-        match = rule.match(line, opening, end)
-        if match and match.group(group):
-            yield _KEYWORD, match.group(group), opening, match.end()
+        end = min(length, sign.end() + KEYWORD_REACH)
+        key = (-1, line[opening:end])
+        if key in seen:
+            result = seen[key]
+        else:
+            match = rule.match(line, opening, end)
+            result = (match[group], match.end() - opening) if match and match[group] else None
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            seen[key] = result
+        if result is not None:
+            yield _KEYWORD, result[0], opening, opening + result[1]
 
 
 def _line_filtered(keyword: bool, window: str, previous: str, filename: str) -> bool:

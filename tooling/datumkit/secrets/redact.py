@@ -57,8 +57,11 @@ def redact_file(content: bytes, *, display_path: str, as_patch: bool = False) ->
     lines = decode(content).split("\n")
     replacements: dict[int, list[tuple[int, int, str]]] = {}
     for located in editable:
-        for number, span in enumerate(located.spans):
-            marker = placeholder(located.hit) if number == 0 else ""
+        # every copy of a value on its line reads as the placeholder; the lines after the first
+        # of a multi-line credential (a PEM block) are emptied
+        first = located.spans[0].line
+        for span in located.spans:
+            marker = placeholder(located.hit) if span.line == first else ""
             replacements.setdefault(span.line, []).append((span.start, span.end, marker))
     for index, edits in replacements.items():
         lines[index] = _apply_edits(lines[index], edits)

@@ -31,12 +31,18 @@ equals detect-secrets' own ``hashed_secret`` for every plugin that reports whole
 from __future__ import annotations
 
 import bisect
+import gc
 import hashlib
 import json
+import operator
 import re
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import accumulate, count, repeat
+from typing import NamedTuple
 
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
 from datumkit.git.errors import PatchError
@@ -59,8 +65,14 @@ _PEM_END = re.compile(r"-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
 _UNESCAPED_QUOTE = re.compile(r'(?<!\\)"')
 #: a line inside a PEM block: base64 data, or a header such as ``Proc-Type: 4,ENCRYPTED``
 _PEM_BODY = re.compile(r"^(?:[A-Za-z0-9+/=]{1,128}|[A-Za-z-]+: .*)$")
-#: a JSON escape or a quote: quotes not consumed by an escape delimit string literals
-_JSON_TOKEN = re.compile(r'\\.|"', re.DOTALL)
+#: JSON string literals holding an escape (group 1), line by line: every other part of a line
+#: (text outside literals, an escape outside a literal, a literal without escapes, a quote left
+#: open at the end of the line) is skipped in the same search. A quote not consumed by an
+#: escape opens or closes a literal; a literal never spans lines.
+_ESCAPED_LITERAL = re.compile(
+    r"""(?:[^"\\]++|\\[^\n]|\\|"[^"\\\n]*+"|"(?:[^"\\\n]++|\\[^\n])*+\\?(?=\n|\Z))++"""
+    r"""|("[^"\\\n]*+(?:\\[^\n][^"\\\n]*+)++")"""
+)
 #: at most 12 digits: a longer size is no real hunk (and never worth converting)
 _BINARY_HUNK = re.compile(r"(literal|delta) (\d{1,12})")
 _BINARY_MARKER = "GIT binary patch"
@@ -85,9 +97,11 @@ class SecretHit:
         return f"{self.file}:{self.line}: {self.kind} (hash {self.hashed[:8]})"
 
 
-@dataclass(frozen=True)
-class Span:
-    """Where (part of) a credential sits: 0-based line index and character columns."""
+class Span(NamedTuple):
+    """Where (part of) a credential sits: 0-based line index and character columns.
+
+    A tuple, so that the hundreds of thousands of spans a line dense in one credential gives
+    are hashed and sorted at C speed."""
 
     line: int
     start: int
@@ -130,28 +144,69 @@ def scan_patch(patch: bytes, *, display_path: str) -> list[SecretHit]:
     return [located.hit for located in locate_in_patch(patch, display_path=display_path)]
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector paused during a scan.
+
+    A scan of a dense file holds hundreds of thousands of small tuples (spans, keyword starts)
+    and makes no reference cycles; each full collection walks all of them again, which made
+    the scan of a 5 MiB line grow faster than the line. Freed objects are still freed at once
+    (reference counting); the collector resumes as it was.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]:
     """Like :func:`scan_bytes`, with the spans each credential occupies (for redaction)."""
+    with _no_cycle_collection():
+        return _locate_in_bytes(content, display_path=display_path)
+
+
+def _locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]:
     lines = decode(content).split("\n")
     found = _locate(lines, scanned_as=display_path, display_path=display_path)
     if display_path.endswith(JSON_SUFFIXES):
-        seen = [(located.hit.kind, span) for located in found for span in located.spans]
+        taken = _SpanIndex(found)
         decoded = [
             located
             for located in _locate_in_json_strings(lines, display_path=display_path)
-            if not any(
-                _overlaps(span, other)
-                for kind, other in seen
-                if kind == located.hit.kind
-                for span in located.spans
-            )
+            if not any(taken.overlaps(located.hit.kind, span) for span in located.spans)
         ]
         found = _merge(found, decoded)
     return found
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a.line == b.line and a.start < b.end and b.start < a.end
+class _SpanIndex:
+    """The spans of some credentials by (kind, line), to ask in log time whether a span
+    overlaps one of them (a trace can hold thousands of credentials on one line)."""
+
+    def __init__(self, found: Sequence[LocatedSecret]) -> None:
+        spans: dict[tuple[str, int], list[Span]] = {}
+        for located in found:
+            for span in located.spans:
+                spans.setdefault((located.hit.kind, span.line), []).append(span)
+        #: per key: the spans' starts in order, and the largest end among the first n of them
+        self._index: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+        for key, group in spans.items():
+            group.sort()
+            self._index[key] = (
+                [span.start for span in group],
+                list(accumulate((span.end for span in group), max)),
+            )
+
+    def overlaps(self, kind: str, span: Span) -> bool:
+        entry = self._index.get((kind, span.line))
+        if entry is None:
+            return False
+        starts, reach = entry
+        before = bisect.bisect_left(starts, span.end)  # the spans starting before this one ends
+        return before > 0 and reach[before - 1] > span.start
 
 
 def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[LocatedSecret]:
@@ -164,32 +219,61 @@ def _locate_in_json_strings(lines: Sequence[str], *, display_path: str) -> list[
     line by line (a JSON string never spans lines), so a JSON Lines trace and a document nested
     deeper than any parser allows are read alike, in one pass.
     """
-    literals: list[tuple[int, int, int]] = []  # (line index, start, end) in the raw text
-    string_lines: list[str] = []  # the decoded lines of all literals, scanned in one go
-    owners: list[int] = []  # the literal each decoded line comes from
-    for index, line in enumerate(lines):
-        if "\\" not in line:
-            continue
-        quotes = [token.start() for token in _JSON_TOKEN.finditer(line) if token.group() == '"']
-        for opening, closing in zip(quotes[0::2], quotes[1::2], strict=False):
-            literal = line[opening : closing + 1]
-            if "\\" not in literal:
-                continue
-            try:
-                string = json.loads(literal)
-            except ValueError:
-                continue
-            parts = string.split("\n")
-            owners += [len(literals)] * len(parts)
-            literals.append((index, opening, closing + 1))
-            string_lines += parts
-    found: list[LocatedSecret] = []
-    for located in _locate(string_lines, scanned_as="string", display_path=""):
+    text = "\n".join(lines)
+    # the raw literals with an escape, quotes included ('' for each part skipped between them)
+    literals = [literal for literal in _ESCAPED_LITERAL.findall(text) if literal]
+    if not literals:
+        return []
+    strings = _decode_literals(literals)
+    if None in strings:
+        kept = [number for number, string in enumerate(strings) if string is not None]
+    else:
+        kept = list(range(len(strings)))  # the literals that decode
+    decoded = [strings[number] or "" for number in kept] if len(kept) < len(strings) else strings
+    string_lines = "\n".join(decoded).split("\n") if decoded else []  # type: ignore[arg-type]
+    found = _locate(string_lines, scanned_as="string", display_path="")
+    if not found:
+        return []
+    # where each literal starts in `text`, and each kept literal's first line among string_lines
+    offsets = [match.start(1) for match in _ESCAPED_LITERAL.finditer(text) if match[1]]
+    newlines = map(str.count, decoded, repeat("\n"))  # type: ignore[arg-type]
+    firsts = list(map(operator.add, accumulate(newlines, initial=0), count()))
+    starts = _line_starts(lines)
+    located_raw: list[LocatedSecret] = []
+    for located in found:
         first = located.spans[0].line if located.spans else located.hit.line - 1
-        index, start, end = literals[owners[first]]
+        number = kept[bisect.bisect_right(firsts, first) - 1]
+        index = bisect.bisect_right(starts, offsets[number]) - 1
+        start = offsets[number] - starts[index]
+        end = start + len(literals[number])
         spans = _raw_spans(lines[index], index, start, end, located.hit.secret)
-        found.append(LocatedSecret(replace(located.hit, file=display_path, line=index + 1), spans))
-    return found
+        hit = replace(located.hit, file=display_path, line=index + 1)
+        located_raw.append(LocatedSecret(hit, spans))
+    return located_raw
+
+
+def _line_starts(lines: Sequence[str]) -> list[int]:
+    """Where each line starts in the lines joined by newlines."""
+    return list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+
+
+def _decode_literals(literals: Sequence[str]) -> list[str | None]:
+    """Each JSON string literal decoded (None where it is not valid JSON), as ``json.loads``
+    decodes it: a thousand at a time as one JSON array, one at a time where that fails."""
+    decoded: list[str | None] = []
+    for first in range(0, len(literals), 1000):
+        batch = literals[first : first + 1000]
+        try:
+            decoded += json.loads("[" + ",".join(batch) + "]")
+            continue
+        except ValueError:
+            pass
+        for literal in batch:
+            try:
+                decoded.append(json.loads(literal))
+            except ValueError:
+                decoded.append(None)
+    return decoded
 
 
 def _raw_spans(line: str, index: int, start: int, end: int, secret: str) -> tuple[Span, ...]:
@@ -206,20 +290,18 @@ def _raw_spans(line: str, index: int, start: int, end: int, secret: str) -> tupl
 
 def _merge(*groups: Sequence[LocatedSecret]) -> list[LocatedSecret]:
     """One entry per (line, kind, credential), in line order, with the spans of all of them."""
-    hits: dict[tuple[int, str, str], SecretHit] = {}
-    spans: dict[tuple[int, str, str], set[Span]] = {}
+    found: dict[tuple[int, str, str], list[LocatedSecret]] = {}
     for group in groups:
         for located in group:
-            key = _order(located)
-            hits.setdefault(key, located.hit)
-            spans.setdefault(key, set()).update(located.spans)
-    return [
-        LocatedSecret(hits[key], tuple(sorted(spans[key], key=_span_order))) for key in sorted(hits)
-    ]
-
-
-def _span_order(span: Span) -> tuple[int, int, int]:
-    return span.line, span.start, span.end
+            found.setdefault(_order(located), []).append(located)
+    merged = []
+    for key in sorted(found):
+        same = found[key]
+        spans = same[0].spans
+        if len(same) > 1 or not all(map(operator.lt, spans, spans[1:])):
+            spans = tuple(sorted(set().union(*(located.spans for located in same))))
+        merged.append(LocatedSecret(same[0].hit, spans))
+    return merged
 
 
 def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
@@ -227,6 +309,12 @@ def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
 
     A credential inside a binary hunk has no spans: it cannot be replaced in the patch text.
     """
+    with _no_cycle_collection():
+        return _locate_in_patch(patch, display_path=display_path)
+
+
+def _locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
+    """:func:`locate_in_patch`'s work."""
     patch_lines = decode(patch).split("\n")
     found: list[LocatedSecret] = []
     regions, binaries = _patch_parts(patch, patch_lines, display_path)
@@ -358,14 +446,79 @@ def _located(
     lines: Sequence[str], raw: Sequence[RawFinding], display_path: str
 ) -> list[LocatedSecret]:
     found: list[LocatedSecret] = []
+    #: values reported whole, by where and what: their spans are found once for all areas
+    values: dict[tuple[int, str, str], list[tuple[int, int]]] = {}
     for finding in raw:
+        if finding.kind != PRIVATE_KEY and finding.kind not in _WHOLE_TOKEN:
+            key = (finding.index, finding.kind, finding.value)
+            values.setdefault(key, []).append((finding.start, finding.end))
+            continue
         for spans in _credentials(lines, finding):
-            secret = "\n".join(lines[s.line][s.start : s.end] for s in spans)
-            hit = SecretHit(
-                display_path, finding.index + 1, finding.kind, hash_secret(secret), secret
-            )
-            found.append(LocatedSecret(hit, spans))
+            found.append(_located_secret(lines, spans, finding.index, finding.kind, display_path))
+    for (index, kind, value), areas in values.items():
+        spans = _occurrences(lines[index], index, value, areas)
+        if spans:
+            found.append(_located_secret(lines, spans, index, kind, display_path))
     return _without_fragments(_merge(found))
+
+
+def _located_secret(
+    lines: Sequence[str], spans: tuple[Span, ...], index: int, kind: str, display_path: str
+) -> LocatedSecret:
+    secret = _secret_of(lines, spans)
+    return LocatedSecret(
+        SecretHit(display_path, index + 1, kind, hash_secret(secret), secret), spans
+    )
+
+
+#: a Span from a (line, start, end) tuple, at C speed (a dense line can hold millions)
+_new_span = partial(tuple.__new__, Span)
+
+
+def _occurrences(
+    line: str, index: int, value: str, areas: Sequence[tuple[int, int]]
+) -> tuple[Span, ...]:
+    """Every copy of `value` in the areas of `line` it was reported in, each searched from its
+    start (what :func:`_credentials` does per area).
+
+    Consecutive areas sharing at least ``len(value)`` characters are searched as one range when
+    no copy of the value can overlap another: then every copy in the range lies whole in one of
+    the areas, and a search from an area's start finds every copy lying whole in it. So a long
+    line dense in one value is searched once, not once per window.
+    """
+    length = len(value)
+    ordered = sorted(set(areas))
+    # copies can overlap only if the value ends as it starts (so holds its first character twice)
+    if value[:1] in value[1:] and any(value[-size:] == value[:size] for size in range(1, length)):
+        ranges = ordered  # copies may overlap: which are found depends on where a search starts
+    else:
+        ranges = []
+        for start, end in ordered:
+            if ranges and start <= ranges[-1][1] - length and end >= ranges[-1][1]:
+                ranges[-1] = (ranges[-1][0], end)
+            else:
+                ranges.append((start, end))
+    found: list[Span] = []
+    for start, end in ranges:
+        positions = []
+        position = line.find(value, start, end)
+        while position >= 0:
+            positions.append(position)
+            position = line.find(value, position + length, end)
+        found += map(_new_span, zip(repeat(index), positions, [p + length for p in positions]))
+    if ranges is ordered and len(ranges) > 1:
+        return tuple(sorted(set(found)))  # areas searched one by one found some copies twice
+    found.sort()  # in order but where two ranges overlap (no copy lies in both)
+    return tuple(found)
+
+
+def _secret_of(lines: Sequence[str], spans: Sequence[Span]) -> str:
+    """The credential `spans` cover: the lines of a PEM block joined, or the value of a
+    credential found several times on its line (each copy is one span), once."""
+    if len({span.line for span in spans}) == 1:
+        first = spans[0]
+        return lines[first.line][first.start : first.end]
+    return "\n".join(lines[span.line][span.start : span.end] for span in spans)
 
 
 def _without_fragments(found: list[LocatedSecret]) -> list[LocatedSecret]:
