@@ -84,9 +84,7 @@ print("ok")
 
 
 def test_the_stand_in_for_requests_leaves_and_forwards_to_the_real_library() -> None:
-    result = subprocess.run([sys.executable, "-c", DEFERRED_PROBE], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "ok\n"
+    _assert_probe_prints_ok(DEFERRED_PROBE)
 
 
 ALREADY_PROBE = """
@@ -101,9 +99,7 @@ print("ok")
 
 
 def test_an_already_imported_requests_is_used_as_it_is() -> None:
-    result = subprocess.run([sys.executable, "-c", ALREADY_PROBE], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == "ok\n"
+    _assert_probe_prints_ok(ALREADY_PROBE)
 
 
 SPLIT_PROBE = """
@@ -194,3 +190,10 @@ def test_the_split_needs_a_free_core_and_a_few_datums() -> None:
     assert not split.can_split(["a"], cores=1, load=0.0)
     assert not split.can_split([], cores=2, load=0.0)
     assert not split.can_split([f"d{n}" for n in range(8)], cores=8, load=0.0)  # the pool's job
+
+
+def _assert_probe_prints_ok(probe: str) -> None:
+    """Run `probe` in a fresh interpreter (imports start empty) and expect it to print ok."""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"

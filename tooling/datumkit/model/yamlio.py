@@ -12,6 +12,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator, MutableMapping, MutableSequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,17 +164,9 @@ def load_plain(text: bytes, *, file: str) -> Any:
     comments costs ~30x more, and validation has no use for comments.
     """
     decoded = _decode(text, file)
-    try:  # the bounds check and the build in one pass over libyaml's events (plainyaml.py)
+    with _yaml_errors_named(file):  # bounds check and build in one pass over libyaml's events
         _refuse_too_large(decoded, file)
         built, value = build(_events(decoded), _Bounds(file))
-    except MarkedYAMLError as exc:
-        raise _syntax_error(exc, file) from None
-    except YAMLError as exc:
-        raise YamlSyntaxError(str(exc).splitlines()[0], file=file, hint="fix the YAML") from None
-    except (ValueError, RecursionError) as exc:  # a value that cannot be built
-        raise YamlSyntaxError(
-            f"unreadable value: {str(exc).splitlines()[0]}", file=file, hint="fix the YAML"
-        ) from None
     if built:
         return value
     yaml = getattr(_fast, "yaml", None)
@@ -184,9 +177,16 @@ def load_plain(text: bytes, *, file: str) -> Any:
 
 def _parse(yaml: YAML, decoded: str, file: str) -> Any:
     """Bounds first, then the parse; every failure becomes one YamlSyntaxError naming `file`."""
-    try:
+    with _yaml_errors_named(file):
         check_bounds(decoded, file=file)
         return yaml.load(decoded)
+
+
+@contextmanager
+def _yaml_errors_named(file: str) -> Iterator[None]:
+    """Every way a parse or build fails, as one YamlSyntaxError naming `file` (no traceback)."""
+    try:
+        yield
     except MarkedYAMLError as exc:
         raise _syntax_error(exc, file) from None
     except YAMLError as exc:
