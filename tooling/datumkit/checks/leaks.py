@@ -62,7 +62,8 @@ class _Added:
 
 
 def _non_blank(text: bytes) -> int:
-    return len(re.sub(rb"\s", b"", text))
+    # bytes.split() splits on exactly the ASCII whitespace rb"\s" matches, ~5x cheaper
+    return len(b"".join(text.split()))
 
 
 def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
@@ -300,18 +301,35 @@ def find_leaks(
     source: DatumSource, locator: MirrorLocator | None, applied: PatchResult | None = None
 ) -> list[Finding]:
     """Every leak of the solution into what the agent is given (see the module docstring)."""
+    return find_leaks_applied(source, locator, applied)
+
+
+def find_leaks_applied(
+    source: DatumSource,
+    locator: MirrorLocator | None,
+    applied: PatchResult | None,
+    *,
+    parsed: ParsedPatch | None = None,
+) -> list[Finding]:
+    """:func:`find_leaks` reusing what an apply of this datum's diff.patch already produced:
+    its result and the patch as parsed for it (``parsed``, else ``applied.parsed``), so a
+    caller that has applied the patch (review) does not parse it a second time. The patched
+    blobs are looked up only when the datum has overlay files to compare with them."""
     findings = list(_dockerfile(source))
     allow, problems = _allowlist(source)
     findings += problems
     patch = source.patch
     if patch is None:
         return findings
-    try:
-        parsed = parse_patch(patch)
-    except DatumError:
-        return findings  # the patch check reports a patch that does not parse
+    if parsed is None and applied is not None:
+        parsed = applied.parsed
+    if parsed is None:
+        try:
+            parsed = parse_patch(patch)
+        except DatumError:
+            return findings  # the patch check reports a patch that does not parse
     overlay = _overlay_files(source)
-    blobs = _patched_blobs(parsed, source, locator, applied)
+    blobs = _patched_blobs(parsed, source, locator, applied) if overlay else {}
     whole: set[str] = set()
     for relative, reported in sorted(overlay.items()):
         content = source.read(relative)
