@@ -30,7 +30,6 @@ from datumkit.generate import render_all
 from datumkit.generate.drift import generated_drift
 from datumkit.generate.lock import parse_lock, render_lock
 from datumkit.git.apply import PatchResult
-from datumkit.git.tree import hash_object
 from datumkit.model.datum import DatumInvalid, validate_datum
 from datumkit.model.datumdir import (
     DATUM_NAME_RULE,
@@ -186,9 +185,8 @@ class _ExpectedFiles:
 
     def read(self, relative: str) -> bytes | None:
         content = self.expected.get(relative)
-        blob_id = self.files.blob_id(relative)
-        if content is not None and blob_id is not None and hash_object("blob", content) == blob_id:
-            return content
+        if content is not None and self.files.holds(relative, content):
+            return content  # kept: the leaks check and the lock state read it again
         return self.files.read(relative)
 
     def list(self, prefix: str = "") -> list[str]:
@@ -341,15 +339,21 @@ def review_datum(
         applies=applies,
         applied_at_base=applied_at_base,
         generated=generated,
-        lock=LockChange(
-            None if base is None else lock_state(base.read(LOCK_FILE)),
-            lock_state(head.read(LOCK_FILE)),
-        ),
+        lock=_lock_change(base, head),
         files=_other_files(base, head, expected),
         invalid=tuple(invalid),
         notes=tuple(notes),
         leaks=leaks,
     )
+
+
+def _lock_change(base: _Side | None, head: _Side) -> LockChange:
+    """datum.lock on both sides; a lock this change did not touch is read once."""
+    after = lock_state(head.read(LOCK_FILE))
+    if base is None:
+        return LockChange(None, after)
+    same = _blob(base, LOCK_FILE) == _blob(head, LOCK_FILE)
+    return LockChange(after if same else lock_state(base.read(LOCK_FILE)), after)
 
 
 def _patch_summary(old: bytes | None, new: bytes | None) -> PatchDiff:

@@ -21,6 +21,7 @@ import pygit2
 from pygit2.enums import FileMode, ObjectType
 
 from datumkit.errors import UsageProblem
+from datumkit.git.tree import hash_object
 
 #: Modes of tree entries that hold file content (regular, executable, symbolic link).
 _BLOB_MODES = frozenset({FileMode.BLOB, FileMode.BLOB_EXECUTABLE, FileMode.LINK})
@@ -50,6 +51,15 @@ class GitFiles:
         assert kind == ObjectType.BLOB
         self._read[relative] = data
         return data
+
+    def holds(self, relative: str, data: bytes) -> bool:
+        """Whether `relative` holds exactly `data`, told by blob id without reading the blob;
+        when it does, `data` is kept as its bytes so a later :meth:`read` costs nothing."""
+        blob_id = self.blobs.get(relative)
+        if blob_id is None or hash_object("blob", data) != blob_id:
+            return False
+        self._read[relative] = data
+        return True
 
     def forget(self) -> None:
         """Drop the bytes read so far (a review holds every changed datum until it ends)."""
