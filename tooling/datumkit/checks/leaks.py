@@ -76,7 +76,7 @@ def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
             for raw in hunk.lines:
                 origin, text = raw[:1], raw[1:].strip()
                 if origin == b"+":
-                    if _non_blank(text) >= MIN_CHARS:
+                    if len(text) >= MIN_CHARS and _non_blank(text) >= MIN_CHARS:
                         added.append(_Added(text, changed.path, number))
                     number += 1
                 elif origin in (b" ", b"\n"):
@@ -353,8 +353,15 @@ def find_leaks_applied(
     baseline = _Baseline(source, locator, kept)
     used: set[tuple[str, str]] = set()
     reported_lines: set[tuple[str, int | None, str, bytes]] = set()
-    for relative, where, text in _texts(source, overlay):
-        encoded = text.encode("utf-8", "surrogateescape")
+    shown = [
+        (relative, where, text.encode("utf-8", "surrogateescape"))
+        for relative, where, text in _texts(source, overlay)
+    ]
+    # one search per added line through all the texts (NUL-separated: a line without NUL
+    # cannot match across two of them) instead of one per line and text; most are in none
+    everything = b"\0".join(encoded for _, _, encoded in shown)
+    added = [c for c in added if b"\0" in c.text or c.text in everything]
+    for relative, where, encoded in shown:
         for candidate in added:
             if candidate.text not in encoded or baseline.has(candidate.text):
                 continue
