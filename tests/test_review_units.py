@@ -190,3 +190,20 @@ def test_git_files_read_each_blob_once_until_forgotten(tmp_path: Path) -> None:
     again = files.read("diff.patch")
     assert again == b"patch\n" and again is not first
     assert files == GitFiles(repo, {"diff.patch": files.blobs["diff.patch"]})  # cache ignored
+
+
+def test_git_files_holds_tells_by_blob_id_and_keeps_only_matching_bytes(tmp_path: Path) -> None:
+    """Review compares up-to-date GENERATED files by blob id; bytes that are not the blob on
+    record are neither accepted nor kept, so a later read still returns what git holds."""
+    repo = pygit2.init_repository(str(tmp_path / "r"), bare=True)
+    files = GitFiles(repo, {"Dockerfile": str(repo.create_blob(b"FROM x\n"))})
+    assert not files.holds("Dockerfile", b"FROM y\n")
+    assert files.read("Dockerfile") == b"FROM x\n"
+    files.forget()
+    assert not files.holds("absent", b"FROM x\n")
+    assert files.read("absent") is None
+    offered = bytearray(b"FROM x\n")
+    assert files.holds("Dockerfile", bytes(offered))
+    kept = files.read("Dockerfile")
+    assert kept == b"FROM x\n"
+    assert files.read("Dockerfile") is kept  # served from memory, no object read

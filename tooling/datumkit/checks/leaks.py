@@ -62,7 +62,8 @@ class _Added:
 
 
 def _non_blank(text: bytes) -> int:
-    return len(re.sub(rb"\s", b"", text))
+    # bytes.split() splits on exactly the ASCII whitespace rb"\s" matches, ~5x cheaper
+    return len(b"".join(text.split()))
 
 
 def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
@@ -75,7 +76,7 @@ def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
             for raw in hunk.lines:
                 origin, text = raw[:1], raw[1:].strip()
                 if origin == b"+":
-                    if _non_blank(text) >= MIN_CHARS:
+                    if len(text) >= MIN_CHARS and _non_blank(text) >= MIN_CHARS:
                         added.append(_Added(text, changed.path, number))
                     number += 1
                 elif origin in (b" ", b"\n"):
@@ -300,18 +301,35 @@ def find_leaks(
     source: DatumSource, locator: MirrorLocator | None, applied: PatchResult | None = None
 ) -> list[Finding]:
     """Every leak of the solution into what the agent is given (see the module docstring)."""
+    return find_leaks_applied(source, locator, applied)
+
+
+def find_leaks_applied(
+    source: DatumSource,
+    locator: MirrorLocator | None,
+    applied: PatchResult | None,
+    *,
+    parsed: ParsedPatch | None = None,
+) -> list[Finding]:
+    """:func:`find_leaks` reusing what an apply of this datum's diff.patch already produced:
+    its result and the patch as parsed for it (``parsed``, else ``applied.parsed``), so a
+    caller that has applied the patch (review) does not parse it a second time. The patched
+    blobs are looked up only when the datum has overlay files to compare with them."""
     findings = list(_dockerfile(source))
     allow, problems = _allowlist(source)
     findings += problems
     patch = source.patch
     if patch is None:
         return findings
-    try:
-        parsed = parse_patch(patch)
-    except DatumError:
-        return findings  # the patch check reports a patch that does not parse
+    if parsed is None and applied is not None:
+        parsed = applied.parsed
+    if parsed is None:
+        try:
+            parsed = parse_patch(patch)
+        except DatumError:
+            return findings  # the patch check reports a patch that does not parse
     overlay = _overlay_files(source)
-    blobs = _patched_blobs(parsed, source, locator, applied)
+    blobs = _patched_blobs(parsed, source, locator, applied) if overlay else {}
     whole: set[str] = set()
     for relative, reported in sorted(overlay.items()):
         content = source.read(relative)
@@ -335,8 +353,15 @@ def find_leaks(
     baseline = _Baseline(source, locator, kept)
     used: set[tuple[str, str]] = set()
     reported_lines: set[tuple[str, int | None, str, bytes]] = set()
-    for relative, where, text in _texts(source, overlay):
-        encoded = text.encode("utf-8", "surrogateescape")
+    shown = [
+        (relative, where, text.encode("utf-8", "surrogateescape"))
+        for relative, where, text in _texts(source, overlay)
+    ]
+    # one search per added line through all the texts (NUL-separated: a line without NUL
+    # cannot match across two of them) instead of one per line and text; most are in none
+    everything = b"\0".join(encoded for _, _, encoded in shown)
+    added = [c for c in added if b"\0" in c.text or c.text in everything]
+    for relative, where, encoded in shown:
         for candidate in added:
             if candidate.text not in encoded or baseline.has(candidate.text):
                 continue

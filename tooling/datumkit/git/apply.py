@@ -113,6 +113,9 @@ class PatchResult:
     lines_removed: int
     objects: Mapping[str, tuple[str, bytes]] = field(repr=False)
     warnings: tuple[str, ...] = ()
+    #: the patch as parsed for this apply, so a caller that reads its hunks again (the leaks
+    #: check in review) need not parse the same bytes twice; None when not kept
+    parsed: ParsedPatch | None = field(default=None, repr=False, compare=False)
 
     def _paths(self, status: ChangeStatus) -> tuple[str, ...]:
         return tuple(f.path for f in self.files if f.status == status)
@@ -194,6 +197,7 @@ def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
         lines_removed=sum(f.lines_removed for f in files),
         objects=objects,
         warnings=parsed.warnings + tuple(session.warnings),
+        parsed=parsed,
     )
 
 

@@ -21,7 +21,7 @@ giving the same tree whichever datum asks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -174,10 +174,29 @@ def lock_state(data: bytes | None) -> LockState:
     return LockState(True, parse_lock(data).get("patched_tree") or None)
 
 
+@dataclass(frozen=True)
+class _ExpectedFiles:
+    """HEAD's files as the drift comparison reads them: a file whose blob id is the id of the
+    bytes generation writes holds exactly those bytes, so it is not read from git (most
+    GENERATED files of a reviewed datum are up to date)."""
+
+    files: GitFiles
+    expected: Mapping[str, bytes]
+
+    def read(self, relative: str) -> bytes | None:
+        content = self.expected.get(relative)
+        if content is not None and self.files.holds(relative, content):
+            return content  # kept: the leaks check and the lock state read it again
+        return self.files.read(relative)
+
+    def list(self, prefix: str = "") -> list[str]:
+        return self.files.list(prefix)
+
+
 def _generated(base: _Side | None, head: _Side, expected: dict[str, bytes]) -> GeneratedReview:
     """Compare HEAD's GENERATED files with what generation writes from HEAD's datum.yaml."""
     issues: list[GeneratedIssue] = []
-    for drift in generated_drift(expected, head.files):
+    for drift in generated_drift(expected, _ExpectedFiles(head.files, expected)):
         if drift.kind == "missing":
             issues.append(GeneratedIssue(drift.path, "missing", "generation writes it"))
         elif drift.kind == "differs":
@@ -299,11 +318,11 @@ def review_datum(
             generated = _generated(base, head, expected)
     leaks: tuple[str, ...] = ()
     if head.source is not None:
-        from datumkit.checks.leaks import find_leaks
+        from datumkit.checks.leaks import find_leaks_applied
 
-        leaks = tuple(
+        leaks = tuple(  # the apply's parsed patch is reused: diff.patch is parsed once
             str(f)
-            for f in find_leaks(head.source, mirrors.locator, applied)
+            for f in find_leaks_applied(head.source, mirrors.locator, applied)
             if f.severity == "error"
         )
     return DatumReview(
@@ -320,15 +339,21 @@ def review_datum(
         applies=applies,
         applied_at_base=applied_at_base,
         generated=generated,
-        lock=LockChange(
-            None if base is None else lock_state(base.read(LOCK_FILE)),
-            lock_state(head.read(LOCK_FILE)),
-        ),
+        lock=_lock_change(base, head),
         files=_other_files(base, head, expected),
         invalid=tuple(invalid),
         notes=tuple(notes),
         leaks=leaks,
     )
+
+
+def _lock_change(base: _Side | None, head: _Side) -> LockChange:
+    """datum.lock on both sides; a lock this change did not touch is read once."""
+    after = lock_state(head.read(LOCK_FILE))
+    if base is None:
+        return LockChange(None, after)
+    same = _blob(base, LOCK_FILE) == _blob(head, LOCK_FILE)
+    return LockChange(after if same else lock_state(base.read(LOCK_FILE)), after)
 
 
 def _patch_summary(old: bytes | None, new: bytes | None) -> PatchDiff:

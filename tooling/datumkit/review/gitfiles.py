@@ -18,9 +18,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pygit2
-from pygit2.enums import FileMode
+from pygit2.enums import FileMode, ObjectType
 
 from datumkit.errors import UsageProblem
+from datumkit.git.tree import hash_object
 
 #: Modes of tree entries that hold file content (regular, executable, symbolic link).
 _BLOB_MODES = frozenset({FileMode.BLOB, FileMode.BLOB_EXECUTABLE, FileMode.LINK})
@@ -45,10 +46,20 @@ class GitFiles:
         blob_id = self.blobs.get(relative)
         if blob_id is None:
             return None
-        blob = self.repo[blob_id]
-        assert isinstance(blob, pygit2.Blob)
-        data = self._read[relative] = blob.data
+        # the object database directly: no Blob object around the bytes (~40% cheaper per read)
+        kind, data = self.repo.odb.read(blob_id)
+        assert kind == ObjectType.BLOB
+        self._read[relative] = data
         return data
+
+    def holds(self, relative: str, data: bytes) -> bool:
+        """Whether `relative` holds exactly `data`, told by blob id without reading the blob;
+        when it does, `data` is kept as its bytes so a later :meth:`read` costs nothing."""
+        blob_id = self.blobs.get(relative)
+        if blob_id is None or hash_object("blob", data) != blob_id:
+            return False
+        self._read[relative] = data
+        return True
 
     def forget(self) -> None:
         """Drop the bytes read so far (a review holds every changed datum until it ends)."""
@@ -67,13 +78,16 @@ def _walk(
     repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = ""
 ) -> Iterator[tuple[str, str]]:
     for entry in tree:
-        path = f"{prefix}{entry.name}"
-        if entry.filemode == FileMode.TREE:
+        # the entry's object type, not its FileMode: an enum built per entry costs 3x the walk.
+        # "tree" is FileMode.TREE; "blob" is exactly _BLOB_MODES (regular, executable, link);
+        # a submodule ("commit") holds no content.
+        kind = entry.type_str
+        if kind == "tree":
             subtree = repo[entry.id]
             assert isinstance(subtree, pygit2.Tree)
-            yield from _walk(repo, subtree, f"{path}/")
-        elif entry.filemode in _BLOB_MODES:
-            yield path, str(entry.id)
+            yield from _walk(repo, subtree, f"{prefix}{entry.name}/")
+        elif kind == "blob":
+            yield f"{prefix}{entry.name}", str(entry.id)
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,13 @@ class TreeSnapshot:
     datums_path: str = "datums"
 
     def _datums_tree(self) -> pygit2.Tree | None:
+        # looked up once per snapshot: files() asks for it once per changed datum
+        cached = self.__dict__.get("_datums")
+        if cached is None:
+            cached = self.__dict__["_datums"] = (self._find_datums_tree(),)
+        return cached[0]
+
+    def _find_datums_tree(self) -> pygit2.Tree | None:
         if self.tree is None:
             return None
         try:
