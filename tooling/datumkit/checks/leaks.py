@@ -32,7 +32,7 @@ from datumkit.generate.dockerfile import BASELINE_STAGE
 from datumkit.generate.dockerfile import PATH as DOCKERFILE
 from datumkit.git.apply import PatchResult
 from datumkit.git.mirrors import MirrorLocator
-from datumkit.git.patchparse import ParsedPatch, parse_patch
+from datumkit.git.patchparse import ParsedPatch, parse_patch_once
 from datumkit.git.tree import TREE_MODE, hash_object, parse_tree, read_object
 from datumkit.model.datumdir import DATUM_YAML, OVERLAY_DIR, DatumSource
 from datumkit.model.project import Project
@@ -307,7 +307,7 @@ def find_leaks(
     if patch is None:
         return findings
     try:
-        parsed = parse_patch(patch)
+        parsed = parse_patch_once(patch)
     except DatumError:
         return findings  # the patch check reports a patch that does not parse
     overlay = _overlay_files(source)
