@@ -420,6 +420,26 @@ def test_read_capped_refuses_before_reading(tmp_path: Path) -> None:
     assert read_capped(path, 10_000) == b"\0" * 10_000
 
 
+def test_read_capped_reads_past_a_stale_size_and_stops_at_the_cap(tmp_path: Path) -> None:
+    """The first read asks for the size fstat gave; a file that grew since is read on, in
+    chunks, to its end or to cap + 1 bytes, never more."""
+    from datumkit.bounded import _read_up_to
+
+    path = tmp_path / "grown"
+    content = bytes(range(256)) * 1000  # 256,000 bytes
+    path.write_bytes(content)
+    with open(path, "rb", buffering=0) as handle:
+        assert _read_up_to(handle, len(content) + 1, 10) == content  # fstat said 9 bytes
+    with open(path, "rb", buffering=0) as handle:
+        assert _read_up_to(handle, 100_001, 10) == content[:100_001]  # the cap's extra byte
+    with open(path, "rb", buffering=0) as handle:
+        assert _read_up_to(handle, 5, 10) == content[:5]
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    with open(empty, "rb", buffering=0) as handle:
+        assert _read_up_to(handle, 101, 1) == b""
+
+
 def test_a_delta_of_copies_stops_at_its_declared_size() -> None:
     """Each 1-byte copy instruction repeats 64 KiB of the base: 2,000 of them made 131 MB."""
     from datumkit.git.binary import apply_delta

@@ -49,6 +49,21 @@ def test_parallel_and_sequential_runs_agree(project: Path, many: list[str]) -> N
     assert failed == {"d03": ["generated"], "d07": ["patch"]}
 
 
+def test_worker_reports_keep_title_baseline_and_upstream_without_the_model(
+    project: Path, many: list[str]
+) -> None:
+    """Workers send reports back without the parsed datum; what callers read of it stays."""
+    context = Project(root=project)
+    parallel = {r.name: r for r in check_many(context, many, jobs=2)}
+    sequential = {r.name: r for r in check_many(context, many, jobs=1)}
+    for name in many:
+        here, there = sequential[name], parallel[name]
+        assert here.datum is not None
+        assert there.datum is None, "the model is not pickled back from the worker"
+        assert there.title_and_baseline == here.title_and_baseline
+        assert there.pin == here.pin == (here.datum.repo.git_url, here.datum.repo.start_commit_sha)
+
+
 def test_check_all_prints_progress_lines_and_a_summary_table(
     run_cli: CliRun, many: list[str]
 ) -> None:

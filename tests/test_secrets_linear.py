@@ -252,3 +252,38 @@ def test_a_line_whose_lower_case_is_longer_is_still_read_by_the_keyword_rules() 
     content = 'İstanbul\npassword = "hunter2x" # İ\nsecret = "s3cr3tV4lu3"\n'.encode()
     hits = scan_bytes(content, display_path="notes.md")
     assert [(hit.line, hit.secret) for hit in hits] == [(2, "hunter2x"), (3, "s3cr3tV4lu3")]
+
+
+def test_literal_prefilters_are_recognised_and_the_rest_kept_as_regexes() -> None:
+    assert detect.literal_alternatives(r"a3t|abia|aws") == ("a3t", "abia", "aws")
+    assert detect.literal_alternatives(r"sk\-ant\-") == ("sk-ant-",)
+    assert detect.literal_alternatives(r"hooks\.slack\.com") == ("hooks.slack.com",)
+    for regex in (r"gh[pousr]_", r"-us[0-9]", r"cl[_-]?(?:api)?key", r":(?<=[0-9]{8}:)", r"a\d"):
+        assert detect.literal_alternatives(regex) is None
+
+
+_GATE_WORDS = sorted(
+    {
+        word
+        for _, gate, _ in detect._GATED
+        for probe in gate
+        for word in ([probe] if isinstance(probe, str) else [])
+    }
+)
+
+
+@CI
+@given(
+    st.lists(
+        st.sampled_from(_GATE_WORDS)
+        | st.sampled_from(["a", "k", "s", "-", ".", ":", "\\", "|", " ", "\n", "e", "y", "j"]),
+        max_size=12,
+    ).map("".join)
+)
+def test_each_plugins_gate_agrees_with_its_prefilters(text: str) -> None:
+    """A plugin runs on a text exactly when one of its prefilters matches somewhere in it."""
+    for plugin, gate, patterns in detect._GATED:
+        gated = any(
+            (probe in text) if isinstance(probe, str) else probe.search(text) for probe in gate
+        )
+        assert gated == any(p.search(text) for p in patterns), type(plugin).__name__

@@ -8,6 +8,7 @@ error naming the file, never a ``RecursionError`` (or, in C parsers, a crashed p
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -49,16 +50,36 @@ def read_capped(
     that grows between the check and the read cannot slip past the cap either.
     """
     shown = display or str(path)
-    with open(path, "rb") as handle:
+    with open(path, "rb", buffering=0) as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise DatumError("is not a regular file", file=shown, hint="give a regular file")
         if info.st_size > cap:
             raise too_large(shown, info.st_size, cap, what)
-        content = handle.read(cap + 1)
+        content = _read_up_to(handle, cap + 1, info.st_size + 1)
     if len(content) > cap:
         raise too_large(shown, len(content), cap, what)
     return content
+
+
+def _read_up_to(handle: io.FileIO, limit: int, expected: int) -> bytes:
+    """Read to the end of the file or `limit` bytes, whichever comes first.
+
+    Asking for `limit` at once (``read(cap + 1)``) makes Python allocate a buffer of the cap,
+    64 MiB, for every file read: ~35 us per small file, a tenth of reading a datum. The first
+    read asks for what fstat said plus one byte; a file that grew, or a short read, goes on in
+    chunks until the end or the limit."""
+    chunks: list[bytes] = []
+    total = 0
+    want = min(expected, limit)
+    while total < limit:
+        chunk = handle.read(min(want, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = max(want, 1 << 16)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def too_deep(display: str, location: str | None = None) -> TooDeep:

@@ -255,10 +255,9 @@ class CheckCache:
         """What the patch check read, or ``None`` when it cannot be pinned (do not store)."""
         if "patch" not in report.checks_run:
             return []
-        if report.datum is None:
+        pin = report.pin
+        if pin is None:
             return None
-        repo = report.datum.repo
-        pin = (repo.git_url, repo.start_commit_sha)
         if pin not in self._pinned:
             self._pinned[pin] = self._pin(*pin)
         found = self._pinned[pin]
@@ -333,6 +332,7 @@ def _only_checks(report: DatumReport, checks: Sequence[str]) -> DatumReport:
         tuple(f for f in report.findings if f.check in keep),
         report.datum,
         report.summary,
+        upstream=report.upstream,
     )
 
 
@@ -345,4 +345,5 @@ def _merge(cached: DatumReport, extra: DatumReport) -> DatumReport:
         extra.datum,
         cached.summary,
         cached=True,
+        upstream=extra.upstream,
     )

@@ -32,7 +32,7 @@ from datumkit.generate.dockerfile import BASELINE_STAGE
 from datumkit.generate.dockerfile import PATH as DOCKERFILE
 from datumkit.git.apply import PatchResult
 from datumkit.git.mirrors import MirrorLocator
-from datumkit.git.patchparse import ParsedPatch, parse_patch
+from datumkit.git.patchparse import ParsedPatch, parse_patch_once
 from datumkit.git.tree import TREE_MODE, hash_object, parse_tree, read_object
 from datumkit.model.datumdir import DATUM_YAML, OVERLAY_DIR, DatumSource
 from datumkit.model.project import Project
@@ -61,9 +61,12 @@ class _Added:
         return hashlib.sha1(self.text, usedforsecurity=False).hexdigest()
 
 
+#: what ``rb"\s"`` matches: the bytes a non-blank count leaves out
+_BLANK = b" \t\n\r\x0b\x0c"
+
+
 def _non_blank(text: bytes) -> int:
-    # bytes.split() splits on exactly the ASCII whitespace rb"\s" matches, ~5x cheaper
-    return len(b"".join(text.split()))
+    return len(text.translate(None, _BLANK))
 
 
 def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
@@ -325,7 +328,7 @@ def find_leaks_applied(
         parsed = applied.parsed
     if parsed is None:
         try:
-            parsed = parse_patch(patch)
+            parsed = parse_patch_once(patch)
         except DatumError:
             return findings  # the patch check reports a patch that does not parse
     overlay = _overlay_files(source)

@@ -47,6 +47,7 @@ from datumkit.git.patchparse import (
     build_frozen,
     encode_path,
     parse_patch,
+    parse_patch_once,
 )
 from datumkit.git.patchstyle import REGENERATE, style_problem
 from datumkit.git.revisions import RevisionNotFound, find_commit
@@ -174,7 +175,7 @@ def apply_patch_in_memory(repo: pygit2.Repository, baseline: str, patch: bytes) 
 
 
 def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
-    parsed = parse_patch(patch)
+    parsed = parse_patch_once(patch)
     if not parsed.files:
         raise EmptyPatch()
     commit = resolve_baseline(repo, baseline)

@@ -395,6 +395,31 @@ def parse_patch(patch: bytes) -> ParsedPatch:
     return _Parser(patch).run()
 
 
+#: the last patch :func:`parse_patch_once` parsed: (that very bytes object, its parse)
+_last_parsed: tuple[bytes, ParsedPatch] | None = None
+
+
+def parse_patch_once(patch: bytes) -> ParsedPatch:
+    """:func:`parse_patch`, remembering the last result for the same bytes OBJECT.
+
+    One datum's diff.patch is read once (checks/memofiles.py) and then parsed by the patch
+    check's apply, the secret scan and the leaks check; this hands the later two the first's
+    parse. The key is the object's identity, never its content: two datums with the same patch
+    are two objects and each is parsed (the memo holds a reference, so the identity cannot be
+    reused by another object while it is remembered). ``bytes`` is immutable, so the same object
+    always parses the same. Errors are not remembered: callers rewrite the error they catch, so
+    each gets a fresh one.
+    """
+    global _last_parsed
+    last = _last_parsed
+    if last is not None and last[0] is patch:
+        return last[1]
+    parsed = parse_patch(patch)
+    if type(patch) is bytes and len(patch) > 1:  # b"" and one-byte values are shared singletons
+        _last_parsed = (patch, parsed)
+    return parsed
+
+
 def format_hunk_header(old_start: int, old_lines: int, new_start: int, new_lines: int) -> str:
     """``@@ -a,b +c,d @@`` the way git writes it (a count of 1 is left out)."""
 

@@ -19,7 +19,16 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    ScalarEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from datumkit.bounded import MAX_DEPTH, too_deep, too_large
@@ -79,6 +88,12 @@ def _refuse_too_large(text: str, file: str) -> None:
         raise too_large(file, len(text.encode("utf-8")), MAX_YAML_BYTES, "YAML files")
 
 
+#: events with nothing to count (exact types, as libyaml's parser makes them)
+_UNBOUNDED_EVENTS = frozenset(
+    (StreamStartEvent, StreamEndEvent, DocumentStartEvent, DocumentEndEvent)
+)
+
+
 class _Bounds:
     """The bounds check of :func:`check_bounds`, one event at a time (for the fast loader)."""
 
@@ -88,6 +103,13 @@ class _Bounds:
         self.aliases = 0
 
     def __call__(self, event: Any) -> None:
+        kind = type(event)
+        if kind is ScalarEvent:  # most events: skip the isinstance chain below
+            if not event.style and len(event.value) > MAX_NUMBER_CHARS:
+                self._number(event)
+            return
+        if kind in _UNBOUNDED_EVENTS:
+            return
         if isinstance(event, CollectionStartEvent):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -107,8 +129,12 @@ class _Bounds:
             isinstance(event, ScalarEvent)
             and not event.style
             and len(event.value) > MAX_NUMBER_CHARS
-            and set(event.value) <= _NUMBER_LIKE
         ):
+            self._number(event)
+
+    def _number(self, event: Any) -> None:
+        """Refuse a plain scalar of more than MAX_NUMBER_CHARS that reads as a number."""
+        if set(event.value) <= _NUMBER_LIKE:
             raise YamlSyntaxError(
                 f"a number of {len(event.value)} characters",
                 file=self.file,

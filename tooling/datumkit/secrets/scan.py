@@ -46,7 +46,7 @@ from typing import NamedTuple
 
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
 from datumkit.git.errors import PatchError
-from datumkit.git.patchparse import ParsedPatch, parse_patch
+from datumkit.git.patchparse import ParsedPatch, parse_patch_once
 from datumkit.secrets.detect import RawFinding, detect
 
 PRIVATE_KEY = "Private Key"
@@ -359,7 +359,7 @@ def _patch_parts(
     is decoded as far as it decodes.
     """
     try:
-        parsed = parse_patch(patch)
+        parsed = parse_patch_once(patch)
     except PatchError:
         everything = _Region(display_path, list(range(len(lines))), 0)
         return [everything], list(_lenient_binary_hunks(lines, display_path))
