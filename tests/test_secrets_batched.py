@@ -17,7 +17,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datumkit.checks.secrets import is_scanned, scan_datum_files
+from datumkit.checks.secrets import GATES_SHARED_MAX_BYTES, is_scanned, scan_datum_files
 from datumkit.model.datumdir import PATCH_FILE
 from datumkit.secrets import detect
 from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
@@ -244,3 +244,15 @@ def test_text_lengthened_by_lower_asks_every_gate() -> None:
         "AWSKeyDetector",
         "BasicAuthDetector",
     }
+
+
+def test_a_large_datum_asks_every_gate_per_text_and_finds_the_same() -> None:
+    """Past GATES_SHARED_MAX_BYTES the files are not joined (no copy of all of them held)."""
+    filler = b"x = 1\n" * (GATES_SHARED_MAX_BYTES // 6 + 1)
+    files = [
+        ("notes.md", _encode(f"token {GITHUB}\n")),
+        ("trace/log.txt", filler + _encode(f"aws {AWS_KEY}\n")),
+    ]
+    together = scan_datum_files(files, display_dir="datums/d")
+    assert together == _per_text(files)
+    assert [hit.kind for _, hit in together] == ["GitHub Token", "AWS Access Key"]
