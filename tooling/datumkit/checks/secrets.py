@@ -19,9 +19,13 @@ from datumkit.secrets.allowlist import (
     allowlist_entry,
     load_allowlist,
 )
-from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
+from datumkit.secrets.detect import plugin_gates
+from datumkit.secrets.scan import SecretHit, decode, scan_bytes, scan_patch
 
 NAME = "secrets"
+#: above this many bytes of scanned files, each text asks every gate itself: the time saved is
+#: small next to the scan, and joining the files would hold another copy of all of them
+GATES_SHARED_MAX_BYTES = 1 << 20
 
 
 def is_scanned(relative: str) -> bool:
@@ -39,14 +43,19 @@ def scan_datum_files(
     in git objects and by capture and bundle on what is about to become one. The patch is read
     as a patch (added lines, binary literals, everything but the baseline's lines); every other
     file is scanned whole. Files :func:`is_scanned` rejects are skipped.
+
+    Which plugins can match at all is asked once of all the files together
+    (:func:`datumkit.secrets.detect.plugin_gates`), not again for each text scanned: the same
+    hits, about half the time on a small datum.
     """
+    scanned = [(relative, content) for relative, content in files if is_scanned(relative)]
+    shared = sum(len(content) for _, content in scanned) <= GATES_SHARED_MAX_BYTES
+    gates = plugin_gates("\n".join(decode(content) for _, content in scanned)) if shared else None
     hits: list[tuple[str, SecretHit]] = []
-    for relative, content in files:
-        if not is_scanned(relative):
-            continue
+    for relative, content in scanned:
         display = f"{display_dir}/{relative}"
         scan = scan_patch if relative == PATCH_FILE else scan_bytes
-        hits += [(relative, hit) for hit in scan(content, display_path=display)]
+        hits += [(relative, hit) for hit in scan(content, display_path=display, gates=gates)]
     return hits
 
 

@@ -47,7 +47,7 @@ from typing import NamedTuple
 from datumkit.git.binary import MAX_BINARY_BYTES, BinaryPatchError, decode_base85_line
 from datumkit.git.errors import PatchError
 from datumkit.git.patchparse import ParsedPatch, parse_patch_once
-from datumkit.secrets.detect import RawFinding, detect
+from datumkit.secrets.detect import PluginGates, RawFinding, detect
 
 PRIVATE_KEY = "Private Key"
 #: files whose escaped string literals are also scanned decoded
@@ -130,18 +130,32 @@ def decode(content: bytes) -> str:
     return content.decode("utf-8", "surrogateescape")
 
 
-def scan_bytes(content: bytes, *, display_path: str) -> list[SecretHit]:
-    """Every credential in a file's content, binary content included."""
-    return [located.hit for located in locate_in_bytes(content, display_path=display_path)]
+def scan_bytes(
+    content: bytes, *, display_path: str, gates: PluginGates | None = None
+) -> list[SecretHit]:
+    """Every credential in a file's content, binary content included.
+
+    `gates`: :func:`datumkit.secrets.detect.plugin_gates` of a text holding :func:`decode` of
+    `content` among its lines (a datum's files scanned together ask each plugin's gate once);
+    the hits are the same with or without it.
+    """
+    with _no_cycle_collection():
+        located = _locate_in_bytes(content, display_path=display_path, gates=gates)
+    return [one.hit for one in located]
 
 
-def scan_patch(patch: bytes, *, display_path: str) -> list[SecretHit]:
+def scan_patch(
+    patch: bytes, *, display_path: str, gates: PluginGates | None = None
+) -> list[SecretHit]:
     """Credentials in what a git patch ships; lines are lines of the patch file.
 
     Context and removed lines are the baseline's business (the patch check proves they are the
-    baseline's); everything else is scanned, ``GIT binary patch`` data decoded.
+    baseline's); everything else is scanned, ``GIT binary patch`` data decoded. `gates` as for
+    :func:`scan_bytes`.
     """
-    return [located.hit for located in locate_in_patch(patch, display_path=display_path)]
+    with _no_cycle_collection():
+        located = _locate_in_patch(patch, display_path=display_path, gates=gates)
+    return [one.hit for one in located]
 
 
 @contextmanager
@@ -168,9 +182,11 @@ def locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]
         return _locate_in_bytes(content, display_path=display_path)
 
 
-def _locate_in_bytes(content: bytes, *, display_path: str) -> list[LocatedSecret]:
+def _locate_in_bytes(
+    content: bytes, *, display_path: str, gates: PluginGates | None = None
+) -> list[LocatedSecret]:
     lines = decode(content).split("\n")
-    found = _locate(lines, scanned_as=display_path, display_path=display_path)
+    found = _locate(lines, scanned_as=display_path, display_path=display_path, gates=gates)
     if display_path.endswith(JSON_SUFFIXES):
         taken = _SpanIndex(found)
         decoded = [
@@ -313,14 +329,19 @@ def locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
         return _locate_in_patch(patch, display_path=display_path)
 
 
-def _locate_in_patch(patch: bytes, *, display_path: str) -> list[LocatedSecret]:
-    """:func:`locate_in_patch`'s work."""
+def _locate_in_patch(
+    patch: bytes, *, display_path: str, gates: PluginGates | None = None
+) -> list[LocatedSecret]:
+    """:func:`locate_in_patch`'s work; `gates` (if any) hold the patch's lines, so they are
+    good for its text regions (pieces of those lines), not for its inflated binary data."""
     patch_lines = decode(patch).split("\n")
     found: list[LocatedSecret] = []
     regions, binaries = _patch_parts(patch, patch_lines, display_path)
     for region in regions:
         payloads = [patch_lines[index][region.skip :] for index in region.indexes]
-        for located in _locate(payloads, scanned_as=region.scanned_as, display_path=display_path):
+        for located in _locate(
+            payloads, scanned_as=region.scanned_as, display_path=display_path, gates=gates
+        ):
             spans = tuple(
                 Span(region.indexes[s.line], s.start + region.skip, s.end + region.skip)
                 for s in located.spans
@@ -434,12 +455,15 @@ def inflate_prefix(data: bytes, limit: int) -> bytes:
     return bytes(out[:limit])
 
 
-def _locate(lines: list[str], *, scanned_as: str, display_path: str) -> list[LocatedSecret]:
+def _locate(
+    lines: list[str], *, scanned_as: str, display_path: str, gates: PluginGates | None = None
+) -> list[LocatedSecret]:
     """Run detect-secrets over `lines` (1-based numbering) and find each credential's spans.
 
     `scanned_as` is the name detect-secrets sees: its keyword rules depend on the extension.
+    `gates`: see :func:`datumkit.secrets.detect.detect` (only for pieces of the lines they hold).
     """
-    return _located(lines, detect(lines, scanned_as), display_path)
+    return _located(lines, detect(lines, scanned_as, gates), display_path)
 
 
 def _located(
