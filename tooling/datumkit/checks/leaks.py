@@ -303,29 +303,18 @@ def _line_of(raw: bytes | None, needle: bytes) -> int | None:
 def find_leaks(
     source: DatumSource, locator: MirrorLocator | None, applied: PatchResult | None = None
 ) -> list[Finding]:
-    """Every leak of the solution into what the agent is given (see the module docstring)."""
-    return find_leaks_applied(source, locator, applied)
+    """Every leak of the solution into what the agent is given (see the module docstring).
 
-
-def find_leaks_applied(
-    source: DatumSource,
-    locator: MirrorLocator | None,
-    applied: PatchResult | None,
-    *,
-    parsed: ParsedPatch | None = None,
-) -> list[Finding]:
-    """:func:`find_leaks` reusing what an apply of this datum's diff.patch already produced:
-    its result and the patch as parsed for it (``parsed``, else ``applied.parsed``), so a
-    caller that has applied the patch (review) does not parse it a second time. The patched
-    blobs are looked up only when the datum has overlay files to compare with them."""
+    A caller that has already applied this datum's diff.patch (review) passes the
+    result: its parsed patch is reused instead of parsing a second time. The patched blobs are
+    looked up only when the datum has overlay files to compare with them."""
     findings = list(_dockerfile(source))
     allow, problems = _allowlist(source)
     findings += problems
     patch = source.patch
     if patch is None:
         return findings
-    if parsed is None and applied is not None:
-        parsed = applied.parsed
+    parsed = applied.parsed if applied is not None else None
     if parsed is None:
         try:
             parsed = parse_patch_once(patch)

@@ -318,11 +318,11 @@ def review_datum(
             generated = _generated(base, head, expected)
     leaks: tuple[str, ...] = ()
     if head.source is not None:
-        from datumkit.checks.leaks import find_leaks_applied
+        from datumkit.checks.leaks import find_leaks
 
         leaks = tuple(  # the apply's parsed patch is reused: diff.patch is parsed once
             str(f)
-            for f in find_leaks_applied(head.source, mirrors.locator, applied)
+            for f in find_leaks(head.source, mirrors.locator, applied)
             if f.severity == "error"
         )
     return DatumReview(
