@@ -156,10 +156,6 @@ class TreeReader:
             cached = self._trees[tree_id] = RawTree(raw)
         return cached
 
-    def entries(self, tree_id: str) -> dict[bytes, TreeEntry]:
-        """Every entry of a tree, parsed."""
-        return parse_tree(self.tree(tree_id).raw)
-
     def lookup(self, root_id: str, path: bytes) -> TreeEntry | None:
         """The entry at ``path`` under the tree ``root_id``, or ``None``."""
         *dirs, name = path.split(b"/")
