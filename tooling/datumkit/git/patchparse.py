@@ -39,6 +39,14 @@ _MODE = re.compile(rb"([0-7]+)(?:\s|\Z)")
 _DIGITS = re.compile(rb"\d+")
 _INDEX = re.compile(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z")
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+#: the usual section header (see _Parser._plain_header): name, kind line, index, ---, +++
+_PLAIN_SECTION = re.compile(
+    rb"diff --git a/([^\s\"\\]+) b/\1\n"
+    rb"(?:(new file|deleted file) mode ([0-7]+)\n)?"
+    rb"index ([0-9a-f]{1,64})\.\.([0-9a-f]{1,64})(?: ([0-7]+))?\n"
+    rb"--- (?:a/\1|(/dev/null))\n"
+    rb"\+\+\+ (?:b/\1|(/dev/null))\n"
+)
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
 _first_bytes = itemgetter(0)
@@ -667,7 +675,9 @@ def split_lines(data: bytes) -> list[bytes]:
 class _Parser:
     """One pass over the patch lines, in the order and with the rules of git's ``apply.c``."""
 
-    def __init__(self, patch: bytes) -> None:
+    def __init__(self, patch: bytes, *, fast: bool = True) -> None:
+        #: whether a section with git's usual header is read by one regex (see _plain_header)
+        self.fast = fast
         self.lines = split_lines(patch)
         #: the first byte of every line: hunk bodies are measured on it in C
         self.origins = bytes(map(_first_bytes, self.lines))
@@ -738,6 +748,10 @@ class _Parser:
     # -- git sections
 
     def _git_section(self, i: int) -> int:
+        if self.fast:
+            plain = self._plain_header(i)
+            if plain is not None:
+                return self._body(*plain)
         rest = self.lines[i][len(b"diff --git ") :].rstrip(b"\n")
         if rest.endswith(b"\r"):
             raise self._malformed("patch has CRLF line endings; convert it to LF", i + 1)
@@ -750,6 +764,53 @@ class _Parser:
             return i + 1  # git ignores a "diff --git" line that no header line follows
         self._resolve_names(hdr, j)
         return self._body(hdr, i, j)
+
+    def _plain_header(self, i: int) -> tuple[_Header, int, int] | None:
+        """The header git writes for one file changed, added or deleted, read by one regex.
+
+        ``diff --git a/X b/X``, an optional ``new file``/``deleted file`` mode line, ``index``,
+        ``---`` and ``+++`` naming the same plain X (no space, quote, backslash or tab, so
+        every line handler would read the same name), followed by a hunk. This is what almost
+        every section of a real patch looks like, and what the line handlers of
+        :meth:`_header_line` would make of it, in one C-level match; anything else (renames,
+        mode lines, quoted names, a binary body, an unsafe name) returns ``None`` and is read
+        line by line. ``tests/test_patch_parse_fast.py`` checks both reads agree.
+        """
+        lines = self.lines
+        match = _PLAIN_SECTION.match(b"".join(lines[i : i + 5]))
+        if match is None:
+            return None
+        name, kind, kind_mode, old_id, new_id, index_mode, old_null, new_null = match.groups()
+        j = i + (4 if kind is None else 5)
+        if j >= len(lines) or not lines[j].startswith(b"@@ -"):
+            return None
+        if name not in self.safe:
+            if unsafe_reason(name) is not None:
+                return None  # the line by line read raises the UnsafePath with its line
+            self.safe.add(name)
+        hdr = _Header(def_name=name, old_id=old_id.decode(), new_id=new_id.decode())
+        mode = None if index_mode is None else int(index_mode, 8)
+        if kind is None:
+            if old_null is not None or new_null is not None:
+                return None
+            hdr.old_name = hdr.new_name = name
+            hdr.old_mode = mode
+        elif kind == b"new file":
+            if old_null is None or new_null is not None:
+                return None
+            hdr.is_new = True
+            hdr.new_name = name
+            hdr.new_mode = int(kind_mode, 8)
+            hdr.old_mode = mode
+            hdr.extension_line = i + 2
+        else:
+            if old_null is not None or new_null is None:
+                return None
+            hdr.is_delete = True
+            hdr.old_name = name
+            hdr.old_mode = int(kind_mode, 8) if mode is None else mode
+            hdr.extension_line = i + 2
+        return hdr, i, j
 
     def _header_line(self, hdr: _Header, line: bytes, line_no: int) -> bool:
         """Apply one extended header line; ``False`` when the line ends the header."""
