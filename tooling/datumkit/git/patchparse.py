@@ -1033,63 +1033,60 @@ class _Parser:
             raise self._malformed("deleted file still has contents", start + 1, path)
 
     def _hunk(self, j: int, path: bytes | None) -> tuple[ParsedHunk, int]:
-        """One hunk, counted line by line against its header (``parse_fragment``)."""
-        line = self.lines[j]
+        """One hunk, counted line by line against its header (``parse_fragment``).
+
+        Paid once per hunk of every patch, so the usual case is written out flat: the body is
+        the longest run of context/removed/added lines (measured on the origin string, in C)
+        when its counts are the header's; anything else is counted line by line.
+        """
+        lines = self.lines
+        line = lines[j]
         match = _HUNK_HEADER.match(line)
-        if match is None or not line.endswith(b"\n"):
+        if match is None or line[-1] != 10:
             raise self._malformed(f"bad hunk header {_show(line)}", j + 1, path)
-        old_start, new_start = _int(match[1]), _int(match[3])
-        old_lines = 1 if match[2] is None else _int(match[2])
-        new_lines = 1 if match[4] is None else _int(match[4])
+        a, b, c, d = match.groups()
+        old_start = int(a) if len(a) <= _MAX_DIGITS else _int(a)
+        new_start = int(c) if len(c) <= _MAX_DIGITS else _int(c)
+        old_lines = 1 if b is None else int(b) if len(b) <= _MAX_DIGITS else _int(b)
+        new_lines = 1 if d is None else int(d) if len(d) <= _MAX_DIGITS else _int(d)
         header = match[0].decode("ascii")
-        k = self._plain_body_end(j + 1, old_lines, new_lines)
-        if k < 0:
+        origins = self.origins
+        first = j + 1
+        k = _PLAIN_BODY.match(origins, first).end()  # type: ignore[union-attr]
+        removed = origins.count(b"-", first, k)
+        added = origins.count(b"+", first, k)
+        context = k - first - removed - added
+        if (
+            context + removed != old_lines
+            or context + added != new_lines
+            or (k == len(lines) and k > first and lines[-1][-1] != 10)  # truncated: say so
+        ):
             old_left, new_left = old_lines, new_lines
-            k = j + 1
+            k = first
             while old_left or new_left:
                 old_left, new_left = self._count_line(k, old_left, new_left, header, path)
                 k += 1
-        if k < len(self.lines) and self.lines[k].startswith(b"\\ "):
+        if k < len(lines) and lines[k][:2] == b"\\ ":
             k += 1
-        body = tuple(self.lines[j + 1 : k])
-        origins = self.origins[j + 1 : k]
-        if b"+" not in origins and b"-" not in origins:
+        body = origins[first:k]
+        if b"+" not in body and b"-" not in body:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
-        hunk = build_frozen(
-            ParsedHunk,
+        rest = line[match.end() :]
+        hunk = ParsedHunk.__new__(ParsedHunk)
+        hunk.__dict__.update(
             header=header,
             old_start=old_start,
             old_lines=old_lines,
             new_start=new_start,
             new_lines=new_lines,
-            lines=body,
-            section=line[match.end() :].strip().decode("utf-8", "replace"),
-            patch_line=j + 1,
-            origins=origins,  # the cached property, already cut from the patch's
+            lines=tuple(lines[first:k]),
+            section=rest.strip().decode("utf-8", "replace") if len(rest) > 1 else "",
+            patch_line=first,
+            origins=body,  # the cached property, already cut from the patch's
         )
         return hunk, k
-
-    def _plain_body_end(self, k: int, old_lines: int, new_lines: int) -> int:
-        """Where a hunk body starting at line ``k`` ends, when C-level counting can tell.
-
-        The longest run of context/removed/added lines is measured on the one-byte-per-line
-        origin string; if its counts equal the header's, line-by-line counting would stop at the
-        same line, so its end is the answer. Anything else (a marker, a short or overlong run)
-        returns -1 and the caller counts line by line, with git's exact errors.
-        """
-        origins = self.origins
-        run = _PLAIN_BODY.match(origins, k)
-        assert run is not None  # the pattern matches the empty string
-        end = run.end()
-        removed, added = origins.count(b"-", k, end), origins.count(b"+", k, end)
-        context = end - k - removed - added  # the run holds only ' ', '\n', '-' and '+
-        if context + removed != old_lines or context + added != new_lines:
-            return -1
-        if end == len(self.lines) and end > k and not self.lines[-1].endswith(b"\n"):
-            return -1  # a truncated last line: let the slow path name it
-        return end
 
     def _count_line(
         self, k: int, old_left: int, new_left: int, header: str, path: bytes | None
