@@ -12,11 +12,11 @@ tests/test_fuzz.py.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from datumkit.git.errors import MalformedPatch, UnsafePath
-from datumkit.git.patchparse import ParsedPatch, _Parser
+from datumkit.git.patchparse import ParsedPatch, _Parser, _unsafe_reason, unsafe_reason
 
 CI = settings(
     max_examples=400,
@@ -142,3 +142,45 @@ def test_an_unsafe_name_in_a_usual_header_is_still_refused() -> None:
     outcome = _outcome(patch, fast=True)
     assert isinstance(outcome, tuple) and outcome[0] is UnsafePath
     assert outcome == _outcome(patch, fast=False)
+
+
+_PIECES = st.sampled_from(
+    [
+        b"a",
+        b"Z9",
+        b"_x",
+        b"-",
+        b"+",
+        b"~1",
+        b".",
+        b"..",
+        b"/",
+        b"//",
+        b"git",
+        b"GiT",
+        b".git",
+        b"\\",
+        b":",
+        b" ",
+        b"\t",
+        b"\x00",
+        b"\xe2\x80\x8c",
+        b"\xc3\xa9",
+        b"%",
+        b"=",
+        b",",
+        b"@",
+    ]
+)
+
+
+@CI
+@given(st.lists(_PIECES, max_size=8))
+@example([b"git", b"~1"])
+@example([b"a", b"/", b"GiT", b"~1"])
+@example([b"a", b"/", b".git"])
+@example([b"a", b"//", b"b"])
+@example([b"\xe2\x80\x8c", b".git"])
+def test_the_fast_path_accept_agrees_with_every_path_rule(pieces: list[bytes]) -> None:
+    path = b"".join(pieces)
+    assert unsafe_reason(path) == _unsafe_reason(path)

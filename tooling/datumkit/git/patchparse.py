@@ -61,13 +61,20 @@ _BATCH = 1024
 Image = bytes | bytearray
 
 
-def _side(lines: tuple[bytes, ...], keep: bytes) -> bytearray:
-    """One side of a long hunk: the kept lines without their origin, _BATCH lines at a time."""
+def _side(lines: tuple[bytes, ...], keep: bytes | None) -> bytearray:
+    """One side of a long hunk: the kept lines (all if ``keep`` is None) without their origin,
+    _BATCH lines at a time."""
     out = bytearray()
     for at in range(0, len(lines), _BATCH):
         end = at + _BATCH
-        out += b"".join(map(_cut, compress(lines[at:end], keep[at:end]), _AFTER_ORIGIN))
+        kept = lines[at:end] if keep is None else compress(lines[at:end], keep[at:end])
+        out += b"".join(map(_cut, kept, _AFTER_ORIGIN))
     return out
+
+
+def _strip_all(lines: tuple[bytes, ...]) -> bytes:
+    """Every line without its origin byte, joined."""
+    return b"".join(map(_cut, lines, _AFTER_ORIGIN))
 
 
 #: ``line[cut]`` as a C function for ``map``
@@ -216,6 +223,11 @@ class ParsedHunk:
                 return None
             pre, post = self.images()
             return b"".join(pre), b"".join(post)
+        if b" " not in origins and (b"+" not in origins or b"-" not in origins):
+            # A new or deleted file's hunk (or a context-free one): one side is empty and the
+            # other is every line, so nothing needs picking.
+            whole = _side(lines, None) if len(lines) > _BATCH else _strip_all(lines)
+            return (b"", whole) if b"-" not in origins else (whole, b"")
         if len(lines) > _BATCH:
             return _side(lines, origins.translate(_KEEP_PRE)), _side(
                 lines, origins.translate(_KEEP_POST)
@@ -454,6 +466,13 @@ def unsafe_reason(path: bytes) -> str | None:
     nothing named ``.git`` (any case) at any depth, since writing there could change what git
     itself does in the checkout.
     """
+    if _PLAIN_PATH.fullmatch(path) is not None and b"git" not in path.lower():
+        return None  # the usual name: every refusal below needs a dot start, "git" or non-ASCII
+    return _unsafe_reason(path)
+
+
+def _unsafe_reason(path: bytes) -> str | None:
+    """:func:`unsafe_reason` rule by rule (the fast accept above is checked against this)."""
     if not path:
         return "empty path"
     if b"\x00" in path:
@@ -471,6 +490,12 @@ def unsafe_reason(path: bytes) -> str | None:
             return "a name Windows or macOS read as .git (git's core.protectNTFS/protectHFS)"
     return None
 
+
+#: ASCII components that do not start with a dot, without backslash, colon or space: none of
+#: them can be empty, ".", "..", ".git" or a Windows/macOS alias of it unless "git" is in it
+_PLAIN_PATH = re.compile(
+    rb"[A-Za-z0-9_\-+=,@%~][A-Za-z0-9_\-+=,@%~.]*(?:/[A-Za-z0-9_\-+=,@%~][A-Za-z0-9_\-+=,@%~.]*)*"
+)
 
 #: code points HFS+ ignores when comparing names (git's `is_hfs_dotgit`)
 _HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
