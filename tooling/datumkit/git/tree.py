@@ -67,7 +67,7 @@ class TreeConflict(Exception):
         self.reason = reason
 
 
-def hash_object(kind: str, data: bytes) -> str:
+def hash_object(kind: str, data: bytes | bytearray) -> str:
     """The git object id of ``data`` stored as ``kind`` ("blob" or "tree")."""
     digest = hashlib.sha1(f"{kind} {len(data)}\0".encode(), usedforsecurity=False)
     digest.update(data)  # no header + data copy of a large file
