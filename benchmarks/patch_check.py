@@ -18,20 +18,25 @@ write-tree` produce. Usage::
 
 Real-history mode (issue 14) replays the commits of a local bare repository instead::
 
-    python benchmarks/patch_check.py --mirror PATH --commits 100 [--repeat 3]
+    python benchmarks/patch_check.py --mirror PATH --commits 100 [--repeat 3] [--reference DIR]
 
 It takes ``git diff --binary parent commit`` of N non-merge first-parent commits (the N/10
 largest of the scanned history and the rest spread evenly over it) and, per size class
-(< 10 KB, 10-200 KB, >= 200 KB), times interleaved (A B C D, rotating) routes that prove the
+(< 10 KB, 10-200 KB, >= 200 KB), times interleaved (A B C D E, rotating) routes that prove the
 patch applies to the parent: (A) ``apply_patch_in_memory``, (B) ``git read-tree`` + ``git
 apply --cached --check`` into a scratch index, (C) libgit2 through pygit2 (``Diff.parse_diff``,
 the parent tree read into an in-memory index, ``Repository.applies(..., INDEX)``; pygit2 has no
-``git_apply_to_tree``), and (D) the limit: opening the repository, resolving the parent and
-reading only the blobs the patch touches. It prints medians with min-max, the ratios to the
-limit and to git/libgit2 (of the class medians, and paired: per commit within one round, where
+``git_apply_to_tree``), (D) the limit: opening the repository, resolving the parent and
+reading only the blobs the patch touches, and (E) the floor of an exact tree id: (D) plus
+reading the parent's trees on the touched paths and SHA-1 of the new blobs, all in C. It prints
+medians with min-max, the ratios to the limit, to the floor and to git/libgit2 (of the class
+medians, and paired: per commit within one round, where
 the routes ran back to back under the same load), the load average, how many patched trees
 equal the commit's own tree, and the peak memory of (A) on the largest patch. The mirror is
 only read (a scratch repository borrows its objects through ``objects/info/alternates``).
+``--reference DIR`` (another checkout's ``tooling/``, e.g. the main branch's) adds its
+``apply_patch_in_memory`` as route (R), interleaved with the others in the same process, and
+prints ours/ref paired per commit: a before/after that the machine's load cannot tilt.
 """
 
 from __future__ import annotations
@@ -310,6 +315,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scan", type=int, default=3000, help="real-history: newest commits scanned (3000)"
     )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        help="real-history: another checkout's tooling/ dir, run as route (R) interleaved",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.files, args.patches = [1000], 5
@@ -321,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mirror is not None:
         from real_history import run_history
 
-        return run_history(args.mirror, args.commits, args.repeat, args.scan)
+        return run_history(args.mirror, args.commits, args.repeat, args.scan, args.reference)
     where = args.keep or Path(tempfile.mkdtemp(prefix="patch-check-"))
     where.mkdir(parents=True, exist_ok=True)
     print(

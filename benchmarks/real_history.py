@@ -7,6 +7,7 @@ libgit2's index live in a scratch repository that borrows the mirror's objects.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
@@ -18,6 +19,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pygit2
 
@@ -27,13 +29,38 @@ from datumkit.git.apply import apply_patch_in_memory
 from datumkit.git.errors import PatchError
 
 CLASSES = (("< 10 KB", 0, 10_000), ("10-200 KB", 10_000, 200_000), (">= 200 KB", 200_000, None))
-ROUTES = ("ours", "git", "libgit2", "limit")
+ROUTES = ("ours", "git", "libgit2", "limit", "floor")
 LABELS = {
     "ours": "(A) apply_patch_in_memory",
     "git": "(B) git read-tree + apply --cached --check",
     "libgit2": "(C) libgit2 parse_diff + applies(INDEX)",
     "limit": "(D) limit: read the touched blobs",
+    "floor": "(E) floor: (D) + the trees on the touched paths + SHA-1 of the new blobs",
+    "ref": "(R) apply_patch_in_memory of the --reference checkout",
 }
+Apply = Callable[[pygit2.Repository, str, bytes], Any]
+
+
+def load_reference(tooling: Path) -> tuple[Apply, type[Exception]]:
+    """``apply_patch_in_memory`` and ``PatchError`` of another checkout's ``tooling/``.
+
+    Imported under the same package name with this checkout's modules set aside, then put back:
+    the reference's functions keep their own module globals, so both versions run in this one
+    process and can be interleaved per commit (the steadiest before/after on a shared machine).
+    """
+    ours = {k: v for k, v in sys.modules.items() if k == "datumkit" or k.startswith("datumkit.")}
+    for name in ours:
+        del sys.modules[name]
+    sys.path.insert(0, str(tooling.resolve()))
+    try:
+        from datumkit.git.apply import apply_patch_in_memory as reference
+        from datumkit.git.errors import PatchError as reference_error
+    finally:
+        sys.path.pop(0)
+        for name in [k for k in sys.modules if k == "datumkit" or k.startswith("datumkit.")]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+    return reference, reference_error
 
 
 @dataclass
@@ -45,6 +72,9 @@ class Case:
     tree: str
     patch: bytes
     blobs: list[str]
+    #: the parent's trees on the touched paths, and the new blobs' contents (for the floor)
+    trees: list[str] = field(default_factory=list)
+    new_blobs: list[bytes] = field(default_factory=list)
     times: dict[str, list[float]] = field(default_factory=dict)
     exact: dict[str, bool] = field(default_factory=dict)
 
@@ -96,19 +126,44 @@ def load_case(mirror: Path, repo: pygit2.Repository, commit: str) -> Case | None
     parent = str(obj.parents[0].id)
     patch = git(mirror, "diff", "--binary", parent, commit)
     raw = git(mirror, "diff-tree", "-r", "--no-renames", "--no-commit-id", parent, commit)
-    blobs = [
-        fields[2]
-        for fields in (line.split() for line in raw.decode().splitlines())
-        if fields[2] != "0" * 40 and fields[0] != ":160000"
-    ]
-    return Case(commit, parent, str(obj.tree_id), patch, blobs)
+    rows = [line.split("\t", 1) for line in raw.decode().splitlines()]
+    fields = [(meta.split(), path) for meta, path in rows]
+    blobs = [f[2] for f, _ in fields if f[2] != "0" * 40 and f[0] != ":160000"]
+    new_ids = [f[3] for f, _ in fields if f[3] != "0" * 40 and f[1] != "160000"]
+    return Case(
+        commit,
+        parent,
+        str(obj.tree_id),
+        patch,
+        blobs,
+        trees=_trees_on_paths(obj.parents[0].tree, [path for _, path in fields]),
+        new_blobs=[repo.odb.read(oid)[1] for oid in new_ids],
+    )
+
+
+def _trees_on_paths(root: pygit2.Tree, paths: list[str]) -> list[str]:
+    """The ids of the parent's root tree and of its directories on ``paths`` (those that exist)."""
+    found = {str(root.id): None}
+    for path in paths:
+        tree = root
+        for part in path.split("/")[:-1]:
+            if part not in tree:
+                break
+            entry = tree[part]
+            if not isinstance(entry, pygit2.Tree):
+                break
+            found[str(entry.id)] = None
+            tree = entry
+    return list(found)
 
 
 class Routes:
     """The four ways of proving a patch applies, each opening what it needs per call."""
 
-    def __init__(self, mirror: Path, scratch: Path) -> None:
+    def __init__(self, mirror: Path, scratch: Path, reference: Path | None = None) -> None:
         self.mirror = mirror
+        self.names = ROUTES if reference is None else (*ROUTES, "ref")
+        self.reference = None if reference is None else load_reference(reference)
         self.scratch = scratch / "scratch.git"
         subprocess.run(["git", "init", "-q", "--bare", str(self.scratch)], check=True)
         objects = (mirror / "objects").resolve()
@@ -120,6 +175,15 @@ class Routes:
             repo = pygit2.Repository(str(self.mirror))
             return apply_patch_in_memory(repo, case.parent, case.patch).patched_tree
         except PatchError:
+            return None
+
+    def ref(self, case: Case) -> str | None:
+        assert self.reference is not None
+        apply, error = self.reference
+        try:
+            repo = pygit2.Repository(str(self.mirror))
+            return str(apply(repo, case.parent, case.patch).patched_tree)
+        except error:
             return None
 
     def git(self, case: Case, *, check: bool = True) -> str | None:
@@ -161,6 +225,24 @@ class Routes:
             repo.odb.read(blob)
         return None
 
+    def floor(self, case: Case) -> str | None:
+        """What any route that computes the exact patched tree id cannot skip, done in C.
+
+        The limit, plus reading the trees on the touched paths (to find the blobs and to
+        splice the new trees) and SHA-1 of every new blob (its id goes into its tree).
+        """
+        repo = pygit2.Repository(str(self.mirror))
+        repo.get(case.parent)
+        for tree in case.trees:
+            repo.odb.read(tree)
+        for blob in case.blobs:
+            repo.odb.read(blob)
+        for data in case.new_blobs:
+            digest = hashlib.sha1(b"blob %d\0" % len(data), usedforsecurity=False)
+            digest.update(data)
+            digest.hexdigest()
+        return None
+
 
 def measure(cases: list[Case], routes: Routes, repeat: int) -> None:
     """Interleaved: every case runs every route per round, in an order that rotates."""
@@ -169,15 +251,18 @@ def measure(cases: list[Case], routes: Routes, repeat: int) -> None:
         "git": routes.git,
         "libgit2": routes.libgit2,
         "limit": routes.limit,
+        "floor": routes.floor,
+        "ref": routes.ref,
     }
+    names = routes.names
     for case in cases:
-        for route, call in calls.items():  # warm the page cache and imports; not counted
-            call(case)
+        for route in names:  # warm the page cache and imports; not counted
+            calls[route](case)
             case.times[route] = []
     for round_no in range(repeat):
         for n, case in enumerate(cases):
-            shift = (round_no + n) % len(ROUTES)
-            for route in ROUTES[shift:] + ROUTES[:shift]:
+            shift = (round_no + n) % len(names)
+            for route in names[shift:] + names[:shift]:
                 started = time.perf_counter()
                 calls[route](case)
                 case.times[route].append(time.perf_counter() - started)
@@ -185,6 +270,8 @@ def measure(cases: list[Case], routes: Routes, repeat: int) -> None:
         case.exact["ours"] = routes.ours(case) == case.tree
         case.exact["git"] = routes.git(case, check=False) == case.tree
         case.exact["libgit2"] = routes.libgit2(case, check=False) == case.tree
+        if "ref" in names:
+            case.exact["ref"] = routes.ref(case) == case.tree
 
 
 def peak_memory(routes: Routes, case: Case) -> tuple[int, int]:
@@ -209,7 +296,10 @@ def paired(group: list[Case]) -> str:
     round saw the same load, so the median of these ratios is the steadier comparison.
     """
     cells = []
-    for top, bottom in (("ours", "limit"), ("git", "ours"), ("libgit2", "ours")):
+    pairs = [("ours", "limit"), ("ours", "floor"), ("git", "ours"), ("libgit2", "ours")]
+    if "ref" in group[0].times:
+        pairs.append(("ours", "ref"))
+    for top, bottom in pairs:
         ratios = [t / b for c in group for t, b in zip(c.times[top], c.times[bottom], strict=True)]
         cells.append(
             f"{top}/{bottom} {statistics.median(ratios):.2f}x [{min(ratios):.2f}-{max(ratios):.2f}]"
@@ -221,13 +311,14 @@ def report(cases: list[Case], routes: Routes) -> bool:
     """Print the per-class table; return whether our trees were exact on every case."""
     print(f"\n{len(cases)} commits; per-commit median of the rounds, then per class:")
     print("median [min-max] ms per patch\n")
-    header = f"{'class':<10} {'n':>3}  " + "  ".join(f"{r:>24}" for r in ROUTES)
+    names = routes.names
+    header = f"{'class':<10} {'n':>3}  " + "  ".join(f"{r:>24}" for r in names)
     print(header)
     for name, low, high in CLASSES:
         group = [c for c in cases if c.size >= low and (high is None or c.size < high)]
         if not group:
             continue
-        medians = {r: [statistics.median(c.times[r]) for c in group] for r in ROUTES}
+        medians = {r: [statistics.median(c.times[r]) for c in group] for r in names}
         cells = [
             f"{ms(statistics.median(v)):>8} [{ms(min(v))}-{ms(max(v))}]" for v in medians.values()
         ]
@@ -237,6 +328,11 @@ def report(cases: list[Case], routes: Routes) -> bool:
             f"{'':<10}      ours/limit {mid['ours'] / mid['limit']:.2f}x (goal <= 1.5x), "
             f"git/ours {mid['git'] / mid['ours']:.1f}x, "
             f"libgit2/ours {mid['libgit2'] / mid['ours']:.1f}x (goal > 1x each)"
+        )
+        print(
+            f"{'':<10}      floor/limit {mid['floor'] / mid['limit']:.2f}x, "
+            f"ours/floor {mid['ours'] / mid['floor']:.2f}x (the floor: trees and hashing "
+            "that an exact tree id needs)"
         )
         print(f"{'':<10}      paired, per commit (median [min-max]): " + paired(group))
         exact = [c for c in group if c.exact["libgit2"]]
@@ -248,7 +344,7 @@ def report(cases: list[Case], routes: Routes) -> bool:
                 f"libgit2/ours {lib / ours:.1f}x (it refuses the others in ~1 ms)"
             )
     print()
-    for route in ("ours", "git", "libgit2"):
+    for route in ("ours", "git", "libgit2", *(("ref",) if "ref" in names else ())):
         exact = sum(c.exact[route] for c in cases)
         print(f"exact trees {LABELS[route]}: {exact}/{len(cases)}")
     wrong = [c.commit[:12] for c in cases if not c.exact["ours"]]
@@ -264,7 +360,9 @@ def report(cases: list[Case], routes: Routes) -> bool:
     return not wrong
 
 
-def run_history(mirror: Path, count: int, repeat: int, scan: int) -> int:
+def run_history(
+    mirror: Path, count: int, repeat: int, scan: int, reference: Path | None = None
+) -> int:
     """Entry point of ``patch_check.py --mirror``."""
     mirror = mirror.resolve()
     repo = pygit2.Repository(str(mirror))
@@ -280,7 +378,7 @@ def run_history(mirror: Path, count: int, repeat: int, scan: int) -> int:
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     scratch = Path(tempfile.mkdtemp(prefix="patch-history-"))
     try:
-        routes = Routes(mirror, scratch)
+        routes = Routes(mirror, scratch, reference)
         measure(cases, routes, repeat)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         return 0 if report(cases, routes) else 1

@@ -943,3 +943,43 @@ def test_a_hunk_far_from_its_header_is_found_where_git_finds_it(scratch: Scratch
     assert tree is not None and tree == scratch.git_apply(base, patch)
     files = {f.path: f.data for f in iter_tree_files(scratch.repo, tree)}
     assert files["f"].split(b"\n")[6] == b"moved"
+
+
+def test_a_deletion_is_checked_against_the_whole_baseline_file(scratch: Scratch) -> None:
+    # A deletion whose hunk hashes to the baseline blob is accepted without reading the blob;
+    # any other content (one byte differs, a line more, no final newline) still fails as in git.
+    content = lines_of(*(f"line {i}" for i in range(50)))
+    base = scratch.commit({"f": (0o100644, content), "keep": (0o100644, b"k\n")})
+    head = scratch.commit({"keep": (0o100644, b"k\n")})
+    patch = git(scratch.path, "diff", base, head)
+    assert scratch.ours(base, patch) == scratch.git_apply(base, patch) == head_tree(scratch, head)
+    for drifted in (
+        content.replace(b"line 17\n", b"line 1x\n"),
+        content + b"one more\n",
+        content[:-1],
+    ):
+        other = scratch.commit({"f": (0o100644, drifted), "keep": (0o100644, b"k\n")})
+        assert scratch.git_apply(other, patch) is None
+        with pytest.raises(PatchDoesNotApply) as caught:
+            apply_patch_in_memory(scratch.repo, other, patch)
+        assert caught.value.path == "f"
+
+
+def test_a_pure_rename_keeps_the_blob_without_changing_it(scratch: Scratch) -> None:
+    content = lines_of(*(f"row {i}" for i in range(40)))
+    base = scratch.commit({"old/f": (0o100644, content)})
+    head = scratch.commit({"new/f": (0o100644, content)})
+    patch = git(scratch.path, "diff", "-M", base, head)
+    assert b"similarity index 100%" in patch
+
+    result = apply_patch_in_memory(scratch.repo, base, patch)
+
+    assert result.patched_tree == scratch.git_apply(base, patch) == head_tree(scratch, head)
+    assert result.renamed == ("new/f",)
+    assert not result.objects or all(kind == "tree" for kind, _ in result.objects.values())
+
+
+def head_tree(scratch: Scratch, commit: str) -> str:
+    found = scratch.repo.get(commit)
+    assert isinstance(found, pygit2.Commit)
+    return str(found.tree_id)

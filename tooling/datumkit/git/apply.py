@@ -264,6 +264,9 @@ class _NewObjects(Mapping[str, tuple[str, bytes]]):
 def _store(editor: TreeEditor, item: _Applied) -> str:
     result = item.result
     assert result is not None
+    if result.data is None:  # content unchanged and never read: only a known id gets here
+        assert result.oid is not None
+        return result.oid
     if result.mode == GITLINK_MODE:
         match = _GITLINK_TEXT.match(result.data)
         if match is None:
@@ -278,12 +281,15 @@ def _store(editor: TreeEditor, item: _Applied) -> str:
 class _Blob(NamedTuple):
     """A file's state: mode and content; ``oid`` is known when the content is unchanged.
 
+    ``data`` is ``None`` while the content has not been read: a section that does not change
+    the content (a rename, a mode change) needs only the id, and a deletion whose hunk hashes
+    to the baseline's id needs nothing more (:meth:`_Session._content` reads on demand).
     Named tuples (not frozen dataclasses) for this and :class:`_Applied`: one is made per file
     of a patch, and a tuple is built in C.
     """
 
     mode: int
-    data: bytes
+    data: bytes | None
     oid: str | None = None
 
 
@@ -380,7 +386,7 @@ class _Session:
             _fail(path, f"the file to {_verb(parsed.status)} is a directory in the baseline")
         if entry.mode == GITLINK_MODE:
             return _Blob(entry.mode, b"Subproject commit %s\n" % entry.oid.encode(), entry.oid)
-        return _Blob(entry.mode, self.reader.blob(entry.oid), entry.oid)
+        return _Blob(entry.mode, None, entry.oid)  # read when the content is needed
 
     def _check_create(self, parsed: ParsedFile) -> None:
         path = parsed.path
@@ -421,8 +427,19 @@ class _Session:
             )
         return _canonical_mode(mode)
 
-    def _content(self, parsed: ParsedFile, old: _Blob | None) -> bytes:
-        base = b"" if old is None else old.data
+    def _content(self, parsed: ParsedFile, old: _Blob | None) -> bytes | None:
+        """The section's result; ``None`` for content left as it is and never read."""
+        if old is None:
+            base = b""
+        elif old.data is not None:
+            base = old.data
+        elif not parsed.hunks and not parsed.binary and parsed.status != "deleted":
+            return None  # unchanged: the id is all the tree needs
+        elif parsed.status == "deleted" and _deletes_exactly(parsed.hunks, old.oid):
+            return b""
+        else:
+            assert old.oid is not None
+            base = self.reader.blob(old.oid)
         if parsed.binary:
             return _apply_binary(parsed, old, base)
         if not parsed.hunks:
@@ -431,6 +448,20 @@ class _Session:
             return apply_hunks(base, parsed.hunks)
         except HunkFailed as failed:
             raise _hunk_error(parsed.old_path or parsed.path, failed.failure) from None
+
+
+def _deletes_exactly(hunks: tuple[ParsedHunk, ...], oid: str | None) -> bool:
+    """Whether one hunk removes exactly the blob ``oid``, proven by hashing what it removes.
+
+    git accepts a deletion when its hunk, anchored at both ends of the file, matches the whole
+    content; content with the same object id is that content, so the baseline blob need not be
+    read (for a deleted file of megabytes that is most of the check). Anything else (a marker,
+    several hunks, another id) returns False and the blob is read and compared as usual.
+    """
+    if len(hunks) != 1 or hunks[0].old_start > 1 or oid is None:
+        return False
+    sides = hunks[0].sides()
+    return sides is not None and not sides[1] and hash_object("blob", sides[0]) == oid
 
 
 def _apply_binary(parsed: ParsedFile, old: _Blob | None, base: bytes) -> bytes:

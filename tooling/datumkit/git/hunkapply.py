@@ -137,7 +137,8 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
                 if found is None:
                     return None
                 at, found_line = found
-        pre_lines, post_lines = pre.count(b"\n"), post.count(b"\n")
+        # Without markers every body line ends with a newline: the header counts are exact.
+        pre_lines, post_lines = hunk.old_lines, hunk.new_lines
         pieces.append(view[cursor:at])
         pieces.append(post)
         cursor = at + len(pre)

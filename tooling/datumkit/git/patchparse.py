@@ -39,6 +39,14 @@ _MODE = re.compile(rb"([0-7]+)(?:\s|\Z)")
 _DIGITS = re.compile(rb"\d+")
 _INDEX = re.compile(rb"([0-9a-fA-F]{1,64})\.\.([0-9a-fA-F]{1,64})(?: (.*))?\Z")
 _HUNK_HEADER = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+#: the usual section header (see _Parser._plain_header): name, kind line, index, ---, +++
+_PLAIN_SECTION = re.compile(
+    rb"diff --git a/([^\s\"\\]+) b/\1\n"
+    rb"(?:(new file|deleted file) mode ([0-7]+)\n)?"
+    rb"index ([0-9a-f]{1,64})\.\.([0-9a-f]{1,64})(?: ([0-7]+))?\n"
+    rb"--- (?:a/\1|(/dev/null))\n"
+    rb"\+\+\+ (?:b/\1|(/dev/null))\n"
+)
 #: A run of plain body lines (context, removed, added), one origin byte per line.
 _PLAIN_BODY = re.compile(rb"[ \n+\-]*")
 _first_bytes = itemgetter(0)
@@ -53,13 +61,20 @@ _BATCH = 1024
 Image = bytes | bytearray
 
 
-def _side(lines: tuple[bytes, ...], keep: bytes) -> bytearray:
-    """One side of a long hunk: the kept lines without their origin, _BATCH lines at a time."""
+def _side(lines: tuple[bytes, ...], keep: bytes | None) -> bytearray:
+    """One side of a long hunk: the kept lines (all if ``keep`` is None) without their origin,
+    _BATCH lines at a time."""
     out = bytearray()
     for at in range(0, len(lines), _BATCH):
         end = at + _BATCH
-        out += b"".join(map(_cut, compress(lines[at:end], keep[at:end]), _AFTER_ORIGIN))
+        kept = lines[at:end] if keep is None else compress(lines[at:end], keep[at:end])
+        out += b"".join(map(_cut, kept, _AFTER_ORIGIN))
     return out
+
+
+def _strip_all(lines: tuple[bytes, ...]) -> bytes:
+    """Every line without its origin byte, joined."""
+    return b"".join(map(_cut, lines, _AFTER_ORIGIN))
 
 
 #: ``line[cut]`` as a C function for ``map``
@@ -208,6 +223,11 @@ class ParsedHunk:
                 return None
             pre, post = self.images()
             return b"".join(pre), b"".join(post)
+        if b" " not in origins and (b"+" not in origins or b"-" not in origins):
+            # A new or deleted file's hunk (or a context-free one): one side is empty and the
+            # other is every line, so nothing needs picking.
+            whole = _side(lines, None) if len(lines) > _BATCH else _strip_all(lines)
+            return (b"", whole) if b"-" not in origins else (whole, b"")
         if len(lines) > _BATCH:
             return _side(lines, origins.translate(_KEEP_PRE)), _side(
                 lines, origins.translate(_KEEP_POST)
@@ -446,6 +466,13 @@ def unsafe_reason(path: bytes) -> str | None:
     nothing named ``.git`` (any case) at any depth, since writing there could change what git
     itself does in the checkout.
     """
+    if _PLAIN_PATH.fullmatch(path) is not None and b"git" not in path.lower():
+        return None  # the usual name: every refusal below needs a dot start, "git" or non-ASCII
+    return _unsafe_reason(path)
+
+
+def _unsafe_reason(path: bytes) -> str | None:
+    """:func:`unsafe_reason` rule by rule (the fast accept above is checked against this)."""
     if not path:
         return "empty path"
     if b"\x00" in path:
@@ -463,6 +490,12 @@ def unsafe_reason(path: bytes) -> str | None:
             return "a name Windows or macOS read as .git (git's core.protectNTFS/protectHFS)"
     return None
 
+
+#: ASCII components that do not start with a dot, without backslash, colon or space: none of
+#: them can be empty, ".", "..", ".git" or a Windows/macOS alias of it unless "git" is in it
+_PLAIN_PATH = re.compile(
+    rb"[A-Za-z0-9_\-+=,@%~][A-Za-z0-9_\-+=,@%~.]*(?:/[A-Za-z0-9_\-+=,@%~][A-Za-z0-9_\-+=,@%~.]*)*"
+)
 
 #: code points HFS+ ignores when comparing names (git's `is_hfs_dotgit`)
 _HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
@@ -667,7 +700,9 @@ def split_lines(data: bytes) -> list[bytes]:
 class _Parser:
     """One pass over the patch lines, in the order and with the rules of git's ``apply.c``."""
 
-    def __init__(self, patch: bytes) -> None:
+    def __init__(self, patch: bytes, *, fast: bool = True) -> None:
+        #: whether a section with git's usual header is read by one regex (see _plain_header)
+        self.fast = fast
         self.lines = split_lines(patch)
         #: the first byte of every line: hunk bodies are measured on it in C
         self.origins = bytes(map(_first_bytes, self.lines))
@@ -738,6 +773,10 @@ class _Parser:
     # -- git sections
 
     def _git_section(self, i: int) -> int:
+        if self.fast:
+            plain = self._plain_header(i)
+            if plain is not None:
+                return self._body(*plain)
         rest = self.lines[i][len(b"diff --git ") :].rstrip(b"\n")
         if rest.endswith(b"\r"):
             raise self._malformed("patch has CRLF line endings; convert it to LF", i + 1)
@@ -750,6 +789,53 @@ class _Parser:
             return i + 1  # git ignores a "diff --git" line that no header line follows
         self._resolve_names(hdr, j)
         return self._body(hdr, i, j)
+
+    def _plain_header(self, i: int) -> tuple[_Header, int, int] | None:
+        """The header git writes for one file changed, added or deleted, read by one regex.
+
+        ``diff --git a/X b/X``, an optional ``new file``/``deleted file`` mode line, ``index``,
+        ``---`` and ``+++`` naming the same plain X (no space, quote, backslash or tab, so
+        every line handler would read the same name), followed by a hunk. This is what almost
+        every section of a real patch looks like, and what the line handlers of
+        :meth:`_header_line` would make of it, in one C-level match; anything else (renames,
+        mode lines, quoted names, a binary body, an unsafe name) returns ``None`` and is read
+        line by line. ``tests/test_patch_parse_fast.py`` checks both reads agree.
+        """
+        lines = self.lines
+        match = _PLAIN_SECTION.match(b"".join(lines[i : i + 5]))
+        if match is None:
+            return None
+        name, kind, kind_mode, old_id, new_id, index_mode, old_null, new_null = match.groups()
+        j = i + (4 if kind is None else 5)
+        if j >= len(lines) or not lines[j].startswith(b"@@ -"):
+            return None
+        if name not in self.safe:
+            if unsafe_reason(name) is not None:
+                return None  # the line by line read raises the UnsafePath with its line
+            self.safe.add(name)
+        hdr = _Header(def_name=name, old_id=old_id.decode(), new_id=new_id.decode())
+        mode = None if index_mode is None else int(index_mode, 8)
+        if kind is None:
+            if old_null is not None or new_null is not None:
+                return None
+            hdr.old_name = hdr.new_name = name
+            hdr.old_mode = mode
+        elif kind == b"new file":
+            if old_null is None or new_null is not None:
+                return None
+            hdr.is_new = True
+            hdr.new_name = name
+            hdr.new_mode = int(kind_mode, 8)
+            hdr.old_mode = mode
+            hdr.extension_line = i + 2
+        else:
+            if old_null is not None or new_null is None:
+                return None
+            hdr.is_delete = True
+            hdr.old_name = name
+            hdr.old_mode = int(kind_mode, 8) if mode is None else mode
+            hdr.extension_line = i + 2
+        return hdr, i, j
 
     def _header_line(self, hdr: _Header, line: bytes, line_no: int) -> bool:
         """Apply one extended header line; ``False`` when the line ends the header."""
@@ -972,63 +1058,60 @@ class _Parser:
             raise self._malformed("deleted file still has contents", start + 1, path)
 
     def _hunk(self, j: int, path: bytes | None) -> tuple[ParsedHunk, int]:
-        """One hunk, counted line by line against its header (``parse_fragment``)."""
-        line = self.lines[j]
+        """One hunk, counted line by line against its header (``parse_fragment``).
+
+        Paid once per hunk of every patch, so the usual case is written out flat: the body is
+        the longest run of context/removed/added lines (measured on the origin string, in C)
+        when its counts are the header's; anything else is counted line by line.
+        """
+        lines = self.lines
+        line = lines[j]
         match = _HUNK_HEADER.match(line)
-        if match is None or not line.endswith(b"\n"):
+        if match is None or line[-1] != 10:
             raise self._malformed(f"bad hunk header {_show(line)}", j + 1, path)
-        old_start, new_start = _int(match[1]), _int(match[3])
-        old_lines = 1 if match[2] is None else _int(match[2])
-        new_lines = 1 if match[4] is None else _int(match[4])
+        a, b, c, d = match.groups()
+        old_start = int(a) if len(a) <= _MAX_DIGITS else _int(a)
+        new_start = int(c) if len(c) <= _MAX_DIGITS else _int(c)
+        old_lines = 1 if b is None else int(b) if len(b) <= _MAX_DIGITS else _int(b)
+        new_lines = 1 if d is None else int(d) if len(d) <= _MAX_DIGITS else _int(d)
         header = match[0].decode("ascii")
-        k = self._plain_body_end(j + 1, old_lines, new_lines)
-        if k < 0:
+        origins = self.origins
+        first = j + 1
+        k = _PLAIN_BODY.match(origins, first).end()  # type: ignore[union-attr]
+        removed = origins.count(b"-", first, k)
+        added = origins.count(b"+", first, k)
+        context = k - first - removed - added
+        if (
+            context + removed != old_lines
+            or context + added != new_lines
+            or (k == len(lines) and k > first and lines[-1][-1] != 10)  # truncated: say so
+        ):
             old_left, new_left = old_lines, new_lines
-            k = j + 1
+            k = first
             while old_left or new_left:
                 old_left, new_left = self._count_line(k, old_left, new_left, header, path)
                 k += 1
-        if k < len(self.lines) and self.lines[k].startswith(b"\\ "):
+        if k < len(lines) and lines[k][:2] == b"\\ ":
             k += 1
-        body = tuple(self.lines[j + 1 : k])
-        origins = self.origins[j + 1 : k]
-        if b"+" not in origins and b"-" not in origins:
+        body = origins[first:k]
+        if b"+" not in body and b"-" not in body:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
-        hunk = build_frozen(
-            ParsedHunk,
+        rest = line[match.end() :]
+        hunk = ParsedHunk.__new__(ParsedHunk)
+        hunk.__dict__.update(
             header=header,
             old_start=old_start,
             old_lines=old_lines,
             new_start=new_start,
             new_lines=new_lines,
-            lines=body,
-            section=line[match.end() :].strip().decode("utf-8", "replace"),
-            patch_line=j + 1,
-            origins=origins,  # the cached property, already cut from the patch's
+            lines=tuple(lines[first:k]),
+            section=rest.strip().decode("utf-8", "replace") if len(rest) > 1 else "",
+            patch_line=first,
+            origins=body,  # the cached property, already cut from the patch's
         )
         return hunk, k
-
-    def _plain_body_end(self, k: int, old_lines: int, new_lines: int) -> int:
-        """Where a hunk body starting at line ``k`` ends, when C-level counting can tell.
-
-        The longest run of context/removed/added lines is measured on the one-byte-per-line
-        origin string; if its counts equal the header's, line-by-line counting would stop at the
-        same line, so its end is the answer. Anything else (a marker, a short or overlong run)
-        returns -1 and the caller counts line by line, with git's exact errors.
-        """
-        origins = self.origins
-        run = _PLAIN_BODY.match(origins, k)
-        assert run is not None  # the pattern matches the empty string
-        end = run.end()
-        removed, added = origins.count(b"-", k, end), origins.count(b"+", k, end)
-        context = end - k - removed - added  # the run holds only ' ', '\n', '-' and '+
-        if context + removed != old_lines or context + added != new_lines:
-            return -1
-        if end == len(self.lines) and end > k and not self.lines[-1].endswith(b"\n"):
-            return -1  # a truncated last line: let the slow path name it
-        return end
 
     def _count_line(
         self, k: int, old_left: int, new_left: int, header: str, path: bytes | None

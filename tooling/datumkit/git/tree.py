@@ -67,7 +67,7 @@ class TreeConflict(Exception):
         self.reason = reason
 
 
-def hash_object(kind: str, data: bytes) -> str:
+def hash_object(kind: str, data: bytes | bytearray) -> str:
     """The git object id of ``data`` stored as ``kind`` ("blob" or "tree")."""
     digest = hashlib.sha1(f"{kind} {len(data)}\0".encode(), usedforsecurity=False)
     digest.update(data)  # no header + data copy of a large file
@@ -145,6 +145,8 @@ class TreeReader:
     def __init__(self, repo: pygit2.Repository) -> None:
         self.repo = repo
         self._trees: dict[str, RawTree] = {}
+        #: (root tree, directory path) -> the directory's tree id, or None if it is not one
+        self._dirs: dict[tuple[str, bytes], str | None] = {}
 
     def tree(self, tree_id: str) -> RawTree:
         """A tree object, read once."""
@@ -157,16 +159,31 @@ class TreeReader:
         return cached
 
     def lookup(self, root_id: str, path: bytes) -> TreeEntry | None:
-        """The entry at ``path`` under the tree ``root_id``, or ``None``."""
-        *dirs, name = path.split(b"/")
+        """The entry at ``path`` under the tree ``root_id``, or ``None``.
+
+        Files of one patch share directories, so each directory is walked to once.
+        """
+        slash = path.rfind(b"/")
+        if slash < 0:
+            found = self.tree(root_id).locate(path)
+            return None if found is None else found[2]
+        key = (root_id, path[:slash])
+        tree = self._dirs.get(key, False)
+        if tree is False:
+            tree = self._dirs[key] = self._directory(root_id, path[:slash])
+        if tree is None:
+            return None
+        found = self.tree(tree).locate(path[slash + 1 :])  # type: ignore[arg-type]
+        return None if found is None else found[2]
+
+    def _directory(self, root_id: str, path: bytes) -> str | None:
         tree = root_id
-        for part in dirs:
+        for part in path.split(b"/"):
             found = self.tree(tree).locate(part)
             if found is None or found[2].mode != TREE_MODE:
                 return None
             tree = found[2].oid
-        found = self.tree(tree).locate(name)
-        return None if found is None else found[2]
+        return tree
 
     def blob(self, oid: str) -> bytes:
         """The content of a blob."""
