@@ -19,6 +19,7 @@ from itertools import accumulate
 from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import DENYLIST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -358,3 +359,24 @@ def test_text_with_undecodable_bytes_takes_each_gate() -> None:
     text = "\udcff aws \udc80 ://"
     each = tuple(n for n, (_, gate, _) in enumerate(detect._GATED) if detect._passes(gate, text))
     assert detect.passing_gates(text) == each != ()
+
+
+_KEYWORD_PIECES = sorted(
+    {word for keyword in DENYLIST for word in detect.expand_prefilter(keyword) or (keyword,)}
+    | {"key", "pass", "_", "=", ":", '"', "'", "`", " ", "\n", "(", "[", ".", "@", "==", ";", "ñ"}
+)
+
+
+@CI
+@given(st.lists(st.sampled_from(_KEYWORD_PIECES) | st.text(max_size=3), max_size=16).map("".join))
+def test_keyword_runs_from_one_search_are_the_regex_s_matches(text: str) -> None:
+    lowered = text.lower()
+    expected = [(m.span(), m.groups()) for m in detect._KEYWORD_RUN.finditer(lowered)]
+    assert [(m.span(), m.groups()) for m in detect._keyword_runs(lowered)] == expected
+
+
+def test_keyword_runs_of_text_with_surrogates_or_too_long_take_the_regex() -> None:
+    for text in ("\udcff password = 'x' \udc80 secret: 1", "x = 1\n" * 50_000 + "apikey = 'v'"):
+        expected = [(m.span(), m.groups()) for m in detect._KEYWORD_RUN.finditer(text)]
+        assert [(m.span(), m.groups()) for m in detect._keyword_runs(text)] == expected
+        assert expected

@@ -600,7 +600,7 @@ def _keyword_candidates(
     index = offset = 0
     following = starts[1] if len(starts) > 1 else len(lowered) + 1  # where the next line starts
     line: list[_Start] = []
-    for match in _KEYWORD_RUN.finditer(lowered):
+    for match in _keyword_runs(lowered):
         if match.lastindex is None:  # nothing a rule needs after this run
             continue
         if quotes_required and match[2] is None and match[3] is None:
@@ -614,6 +614,44 @@ def _keyword_candidates(
         line.append((position - offset, run_end - offset, match[1] or "", match[2] is not None))
     compared = set(_lines_matching(_COMPARED_AT, lowered, starts))
     return found, compared, slow
+
+
+#: every keyword of detect-secrets' denylist spelled out (``api_?key``: ``api_key``, ``apikey``)
+_KEYWORD_SEARCHER = AhoCorasick(
+    sorted({word for keyword in DENYLIST for word in expand_prefilter(keyword) or (keyword,)}),
+    matchkind=MatchKind.Standard,
+    implementation=Implementation.DFA,
+)
+
+
+def _keyword_runs(lowered: str) -> Iterator[re.Match[str]]:
+    """``_KEYWORD_RUN.finditer(lowered)``, with the keyword starts found by one Aho-Corasick
+    search and the pattern matched only there.
+
+    The same matches: a match of :data:`_KEYWORD_RUN` starts exactly where a keyword does and
+    never fails once one is found, and it ends at the end of the run of word characters
+    whichever keyword matched (keywords are word characters), so the search's matches are the
+    keyword starts in order, each skipped when an earlier match covers it. The regex engine
+    tries the keyword alternation at every character (most of a datum's scan); this reads each
+    character once. Text with surrogates, or too long to list every keyword of, takes
+    ``finditer``. ``tests/test_secrets_linear.py`` compares the two."""
+    if len(lowered) > _COMBINED_MAX_CHARS:
+        yield from _KEYWORD_RUN.finditer(lowered)
+        return
+    try:
+        found = _KEYWORD_SEARCHER.find_matches_as_indexes(lowered, overlapping=True)
+    except UnicodeEncodeError:
+        yield from _KEYWORD_RUN.finditer(lowered)
+        return
+    end = 0
+    for start in sorted({match[1] for match in found}):
+        if start < end:
+            continue
+        match = _KEYWORD_RUN.match(lowered, start)
+        if match is None:  # pragma: no cover - a keyword starts here, so the pattern matches
+            continue
+        end = match.end()
+        yield match
 
 
 @lru_cache(maxsize=64)
