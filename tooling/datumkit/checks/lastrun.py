@@ -66,19 +66,46 @@ def stat_datum(root: Path | str, name: str) -> dict[str, os.stat_result]:
     2,000 datums, and pathlib's objects cost more than the system calls. The check cache takes
     its keys from the same stats (checks/fingerprint.py), so a run stats each file once.
     """
-    directory = os.path.join(root, DATUMS_DIR, name)
-    skip = len(directory) + 1
     found: dict[str, os.stat_result] = {}
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames.sort()
-        prefix = dirpath[skip:].replace(os.sep, "/")
-        for filename in sorted(filenames):
-            try:
-                info = os.lstat(os.path.join(dirpath, filename))
-            except OSError:
-                continue
-            found[f"{prefix}/{filename}" if prefix else filename] = info
+    _stat_tree(os.path.join(root, DATUMS_DIR, name), "", found)
     return found
+
+
+def _stat_tree(directory: str, prefix: str, found: dict[str, os.stat_result]) -> None:
+    """What ``os.walk`` (top-down, directories and files sorted, symlinked directories not
+    entered, unreadable directories skipped) and an ``lstat`` per file found, in its order:
+    the directory's files, then each subdirectory's. One ``scandir`` recursion costs half of
+    os.walk's generators and path joins, which were a tenth of a datum's cold check."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    files: list[str] = []
+    subdirectories: list[str] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append(entry.name)
+        elif not _is_symlink(entry):
+            subdirectories.append(entry.name)
+    for filename in sorted(files):
+        try:
+            found[prefix + filename] = os.lstat(f"{directory}/{filename}")
+        except OSError:
+            continue
+    for subdirectory in sorted(subdirectories):
+        _stat_tree(f"{directory}/{subdirectory}", f"{prefix}{subdirectory}/", found)
+
+
+def _is_symlink(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def fingerprint_of(stats: Mapping[str, os.stat_result]) -> str:
