@@ -192,7 +192,7 @@ def load_plain(text: bytes, *, file: str) -> Any:
     decoded = _decode(text, file)
     with _yaml_errors_named(file):  # bounds check and build in one pass over libyaml's events
         _refuse_too_large(decoded, file)
-        built, value = build(_events(decoded), _Bounds(file))
+        built, value = build(_events(decoded), _Bounds(file), scalars_over=MAX_NUMBER_CHARS)
     if built:
         return value
     yaml = getattr(_fast, "yaml", None)
