@@ -30,7 +30,6 @@ from ruamel.yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
-    StreamEndEvent,
 )
 
 #: ruamel.yaml's YAML 1.2 implicit resolvers (ruamel/yaml/resolver.py), by first character;
