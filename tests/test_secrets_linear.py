@@ -380,3 +380,11 @@ def test_keyword_runs_of_text_with_surrogates_or_too_long_take_the_regex() -> No
         expected = [(m.span(), m.groups()) for m in detect._KEYWORD_RUN.finditer(text)]
         assert [(m.span(), m.groups()) for m in detect._keyword_runs(text)] == expected
         assert expected
+
+
+def test_a_file_type_is_its_name_s_last_part_s() -> None:
+    """detect() asks the keyword rules by a name's last part (its memo): the type is the same."""
+    from detect_secrets.util.filetype import determine_file_type
+
+    for path in ("datums/d/datum.yaml", "a.b/c", "x.py/y.yml", "dir.go/file", "a/.env", "t.d/"):
+        assert determine_file_type(path) == determine_file_type(path.rpartition("/")[2]), path

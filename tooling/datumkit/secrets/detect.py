@@ -502,7 +502,7 @@ def detect(
     rules depend on the extension). `gates`, when given, are :func:`plugin_gates` of a text
     every line of `lines` is a piece of a line of: only those plugins are asked.
     """
-    keyword_rules = _keyword_rules(scanned_as)
+    keyword_rules = _keyword_rules(scanned_as.rpartition("/")[2])
     text = "\n".join(lines)
     starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
@@ -656,6 +656,9 @@ def _keyword_runs(lowered: str) -> Iterator[re.Match[str]]:
 
 @lru_cache(maxsize=64)
 def _keyword_rules(scanned_as: str) -> dict[re.Pattern[str], int]:
+    """The keyword rules of a file name's type, asked by the name's last part: the type is its
+    extension's (``determine_file_type`` splits the name), and a datum's file names differ
+    only in the directory (``datums/<name>/datum.yaml``), so the memo holds a few entries."""
     rules: dict[re.Pattern[str], int] = REGEX_BY_FILETYPE.get(
         determine_file_type(scanned_as), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
     )
