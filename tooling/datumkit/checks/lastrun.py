@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from datumkit.checks import SCHEMA, DatumReport
 from datumkit.fsio import write_atomic
@@ -191,9 +192,21 @@ def record(
     path = results_file(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode())
+        write_atomic(path, _document_text(document).encode())
     except OSError:
         pass  # a read-only git dir or cache: listing then shows "unchecked", nothing breaks
+
+
+def _document_text(document: dict[str, Any]) -> str:
+    """The results as JSON, one line per datum: ``json.dumps(indent=...)`` encodes in pure
+    Python (~50 ms for 2,000 datums, at the end of every `check --all`, on one core); a line per
+    entry is the C encoder's work, and `grep` still finds a datum's line."""
+    rows = [
+        f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
+        for name, entry in sorted(document["datums"].items())
+    ]
+    datums = "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
+    return f'{{\n "datums": {datums},\n "version": {json.dumps(document["version"])}\n}}\n'
 
 
 def current(root: Path, name: str, results: Mapping[str, LastResult]) -> LastResult | None:
