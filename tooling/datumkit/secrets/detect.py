@@ -45,7 +45,7 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -376,8 +376,13 @@ def _escaped(pattern: str, at: int) -> str:
     return pattern[at + 1]
 
 
-def _combined_gate() -> tuple[Any, tuple[tuple[int, ...], ...], tuple[tuple[int, Any], ...]]:
-    """One multi-string searcher for every prefilter that spells out, which plugins (indexes
+@cache
+def _combined_gate() -> tuple[
+    AhoCorasick, tuple[tuple[int, ...], ...], tuple[tuple[int, re.Pattern[str]], ...]
+]:
+    """Built on first use (~2 ms; a pre-commit hook that scans nothing never pays it).
+
+    One multi-string searcher for every prefilter that spells out, which plugins (indexes
     into :data:`_GATED`) each of its strings belongs to, and the prefilters left as regexes."""
     strings: dict[str, set[int]] = {}
     regexes: list[tuple[int, re.Pattern[str]]] = []
@@ -397,7 +402,6 @@ def _combined_gate() -> tuple[Any, tuple[tuple[int, ...], ...], tuple[tuple[int,
     return searcher, owners, tuple(regexes)
 
 
-_SEARCHER, _OWNERS, _REGEX_GATES = _combined_gate()
 #: above this many characters a text asks each gate on its own: the one search reports every
 #: occurrence of every string (``key`` is in most lines of a trace), each gate stops at its first
 _COMBINED_MAX_CHARS = 1 << 18
@@ -415,12 +419,13 @@ def passing_gates(lowered: str) -> tuple[int, ...]:
     if len(lowered) > _COMBINED_MAX_CHARS:
         return _each_gate(lowered)
     try:
-        found = _SEARCHER.find_matches_as_indexes(lowered, overlapping=True)
+        searcher, owners, regex_gates = _combined_gate()
+        found = searcher.find_matches_as_indexes(lowered, overlapping=True)
     except UnicodeEncodeError:  # surrogates (undecodable bytes): the searcher reads UTF-8 only
         return _each_gate(lowered)
     matched = {match[0] for match in found}
-    passing = {number for string in matched for number in _OWNERS[string]}
-    for number, regex in _REGEX_GATES:
+    passing = {number for string in matched for number in owners[string]}
+    for number, regex in regex_gates:
         if number not in passing and regex.search(lowered) is not None:
             passing.add(number)
     return tuple(sorted(passing))
@@ -616,12 +621,14 @@ def _keyword_candidates(
     return found, compared, slow
 
 
-#: every keyword of detect-secrets' denylist spelled out (``api_?key``: ``api_key``, ``apikey``)
-_KEYWORD_SEARCHER = AhoCorasick(
-    sorted({word for keyword in DENYLIST for word in expand_prefilter(keyword) or (keyword,)}),
-    matchkind=MatchKind.Standard,
-    implementation=Implementation.DFA,
-)
+@cache
+def _keyword_searcher() -> AhoCorasick:
+    """Every keyword of detect-secrets' denylist spelled out (``api_?key``: ``api_key``,
+    ``apikey``), in one searcher built on first use."""
+    words = {word for keyword in DENYLIST for word in expand_prefilter(keyword) or (keyword,)}
+    return AhoCorasick(
+        sorted(words), matchkind=MatchKind.Standard, implementation=Implementation.DFA
+    )
 
 
 def _keyword_runs(lowered: str) -> Iterator[re.Match[str]]:
@@ -639,7 +646,7 @@ def _keyword_runs(lowered: str) -> Iterator[re.Match[str]]:
         yield from _KEYWORD_RUN.finditer(lowered)
         return
     try:
-        found = _KEYWORD_SEARCHER.find_matches_as_indexes(lowered, overlapping=True)
+        found = _keyword_searcher().find_matches_as_indexes(lowered, overlapping=True)
     except UnicodeEncodeError:
         yield from _KEYWORD_RUN.finditer(lowered)
         return
