@@ -53,7 +53,11 @@ def _import_checks(only: Sequence[str] | None) -> None:
     import importlib
 
     from datumkit.checks import CHECKS
+    from datumkit.secrets.deferred import import_detect_secrets
 
+    # detect-secrets without `requests` (~90 ms, its verification's, which datumkit never
+    # runs): this import is the serial start of every parallel run
+    import_detect_secrets()
     datum = importlib.import_module("datumkit.model.datum")
     for check in CHECKS:
         if only is None or check in only:
