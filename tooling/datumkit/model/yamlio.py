@@ -64,8 +64,9 @@ def _events(text: str) -> Iterator[Any]:
         return
     parser = CParser(text)  # ~3x cheaper than YAML().parse(), which builds a whole loader
     try:
-        while parser.check_event():
-            yield parser.get_event()
+        # get_event() answers None after the stream's end: the C-level two-argument iter()
+        # spares a check_event() call and a loop turn per event (~145 per datum.yaml)
+        yield from iter(parser.get_event, None)
     finally:
         parser.dispose()
 
