@@ -32,8 +32,12 @@ the keyword starts (the first keyword of each run of word characters, with the s
 rule needs after it) and the lines where the comparison rule can match are found by one search
 each over the whole text (:func:`_keyword_candidates`), so a rule is tried only where it could
 match. A rule's result depends only on the text it may read, so results are remembered by that
-text (dense text repeats a few). ``tests/test_secrets_linear.py`` checks each shortcut against
-the plain per-line way (:func:`_keyword_values`, still used on lines ``lower()`` lengthens).
+text (dense text repeats a few). Which plugins can match at all, and where the keywords start,
+are each one Aho-Corasick search (ahocorasick-rs) over the text for every string the
+prefilters and keywords spell out (:func:`passing_gates`, :func:`_keyword_runs`): a regex
+alternation tries every branch at every character, and a search per prefilter read each text
+~50 times. ``tests/test_secrets_linear.py`` checks each shortcut against the plain per-line way
+(:func:`_keyword_values`, still used on lines ``lower()`` lengthens) or the search it replaces.
 
 On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
 difference is that a keyword rule reports every match on a line, not only the first.
