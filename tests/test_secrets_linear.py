@@ -19,6 +19,7 @@ from itertools import accumulate
 from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
+from detect_secrets.plugins.keyword import DENYLIST
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -287,3 +288,103 @@ def test_each_plugins_gate_agrees_with_its_prefilters(text: str) -> None:
             (probe in text) if isinstance(probe, str) else probe.search(text) for probe in gate
         )
         assert gated == any(p.search(text) for p in patterns), type(plugin).__name__
+
+
+# --- the combined gate: one multi-string search for every plugin's prefilters ------------------
+
+_PREFILTERS = [prefilter for _, _, prefilters in detect._GATED for prefilter in prefilters]
+_EXPANDED = [
+    (prefilter, detect.expand_prefilter(prefilter.pattern))
+    for prefilter in _PREFILTERS
+    if detect.expand_prefilter(prefilter.pattern) is not None
+]
+
+
+def test_prefilters_spell_out_into_the_strings_they_match() -> None:
+    assert detect.expand_prefilter(r"gh[pousr]_") == ("gho_", "ghp_", "ghr_", "ghs_", "ghu_")
+    assert detect.expand_prefilter(r"a\.b?|c[x\-z]") == ("a.", "a.b", "c-", "cx", "cz")
+    assert detect.expand_prefilter(r"cl[_-]?(?:api)?(?:key|pw)") is not None
+    for regex in (r":(?<=[0-9]{8}:)", r"ac[a-z0-9]{32}", r"a\d", r"a*", r"[^a]", r"x?", r"a.b"):
+        assert detect.expand_prefilter(regex) is None, regex
+    # most prefilters spell out; the few with a lookbehind or a repetition stay regexes
+    assert len(_EXPANDED) >= len(_PREFILTERS) - 4
+    for prefilter, strings in _EXPANDED:
+        assert strings and all(prefilter.fullmatch(string) for string in strings), prefilter
+
+
+@CI
+@given(st.data())
+def test_every_string_a_prefilter_matches_is_spelled_out(data: st.DataObject) -> None:
+    prefilter, strings = data.draw(st.sampled_from(_EXPANDED))
+    assert data.draw(st.from_regex(prefilter, fullmatch=True)) in set(strings or ())
+
+
+_GATE_PIECES = sorted(
+    {string for _, strings in _EXPANDED for string in strings or ()}
+    | {"...", ":", "12345678:", "m" + "a" * 24 + ".", "ac" + "b" * 32, "sk" + "9" * 32, "sk-"}
+)
+
+
+@CI
+@given(
+    st.lists(
+        st.sampled_from(_GATE_PIECES)
+        | st.sampled_from(["a", "k", "s", "-", ".", ":", "_", " ", "\n", "e", "y", "j", "0"])
+        | st.text(max_size=3),
+        max_size=14,
+    ).map("".join)
+)
+def test_the_combined_gate_selects_exactly_the_plugins_each_gate_selects(text: str) -> None:
+    """One search (passing_gates) lets through exactly the plugins asking each gate would."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = text  # passing_gates is only asked of text lower() keeps the length of
+    each = tuple(
+        number for number, (_, gate, _) in enumerate(detect._GATED) if detect._passes(gate, lowered)
+    )
+    assert detect.passing_gates(lowered) == each
+
+
+def test_a_text_too_long_for_the_combined_gate_asks_each_gate() -> None:
+    filler = "x = 1\n" * (detect._COMBINED_MAX_CHARS // 6 + 1)
+    for text in (filler, filler + "aws ghp_ 12345678: " + "ac" + "b" * 32):
+        each = tuple(
+            n for n, (_, gate, _) in enumerate(detect._GATED) if detect._passes(gate, text)
+        )
+        assert detect.passing_gates(text) == each
+    assert detect.passing_gates(filler) == ()
+
+
+def test_text_with_undecodable_bytes_takes_each_gate() -> None:
+    text = "\udcff aws \udc80 ://"
+    each = tuple(n for n, (_, gate, _) in enumerate(detect._GATED) if detect._passes(gate, text))
+    assert detect.passing_gates(text) == each != ()
+
+
+_KEYWORD_PIECES = sorted(
+    {word for keyword in DENYLIST for word in detect.expand_prefilter(keyword) or (keyword,)}
+    | {"key", "pass", "_", "=", ":", '"', "'", "`", " ", "\n", "(", "[", ".", "@", "==", ";", "ñ"}
+)
+
+
+@CI
+@given(st.lists(st.sampled_from(_KEYWORD_PIECES) | st.text(max_size=3), max_size=16).map("".join))
+def test_keyword_runs_from_one_search_are_the_regex_s_matches(text: str) -> None:
+    lowered = text.lower()
+    expected = [(m.span(), m.groups()) for m in detect._KEYWORD_RUN.finditer(lowered)]
+    assert [(m.span(), m.groups()) for m in detect._keyword_runs(lowered)] == expected
+
+
+def test_keyword_runs_of_text_with_surrogates_or_too_long_take_the_regex() -> None:
+    for text in ("\udcff password = 'x' \udc80 secret: 1", "x = 1\n" * 50_000 + "apikey = 'v'"):
+        expected = [(m.span(), m.groups()) for m in detect._KEYWORD_RUN.finditer(text)]
+        assert [(m.span(), m.groups()) for m in detect._keyword_runs(text)] == expected
+        assert expected
+
+
+def test_a_file_type_is_its_name_s_last_part_s() -> None:
+    """detect() asks the keyword rules by a name's last part (its memo): the type is the same."""
+    from detect_secrets.util.filetype import determine_file_type
+
+    for path in ("datums/d/datum.yaml", "a.b/c", "x.py/y.yml", "dir.go/file", "a/.env", "t.d/"):
+        assert determine_file_type(path) == determine_file_type(path.rpartition("/")[2]), path

@@ -22,6 +22,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from datumkit.checks import SCHEMA, DatumReport
 from datumkit.fsio import write_atomic
@@ -66,19 +67,46 @@ def stat_datum(root: Path | str, name: str) -> dict[str, os.stat_result]:
     2,000 datums, and pathlib's objects cost more than the system calls. The check cache takes
     its keys from the same stats (checks/fingerprint.py), so a run stats each file once.
     """
-    directory = os.path.join(root, DATUMS_DIR, name)
-    skip = len(directory) + 1
     found: dict[str, os.stat_result] = {}
-    for dirpath, dirnames, filenames in os.walk(directory):
-        dirnames.sort()
-        prefix = dirpath[skip:].replace(os.sep, "/")
-        for filename in sorted(filenames):
-            try:
-                info = os.lstat(os.path.join(dirpath, filename))
-            except OSError:
-                continue
-            found[f"{prefix}/{filename}" if prefix else filename] = info
+    _stat_tree(os.path.join(root, DATUMS_DIR, name), "", found)
     return found
+
+
+def _stat_tree(directory: str, prefix: str, found: dict[str, os.stat_result]) -> None:
+    """What ``os.walk`` (top-down, directories and files sorted, symlinked directories not
+    entered, unreadable directories skipped) and an ``lstat`` per file found, in its order:
+    the directory's files, then each subdirectory's. One ``scandir`` recursion costs half of
+    os.walk's generators and path joins, which were a tenth of a datum's cold check."""
+    try:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    files: list[str] = []
+    subdirectories: list[str] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if not is_dir:
+            files.append(entry.name)
+        elif not _is_symlink(entry):
+            subdirectories.append(entry.name)
+    for filename in sorted(files):
+        try:
+            found[prefix + filename] = os.lstat(f"{directory}/{filename}")
+        except OSError:
+            continue
+    for subdirectory in sorted(subdirectories):
+        _stat_tree(f"{directory}/{subdirectory}", f"{prefix}{subdirectory}/", found)
+
+
+def _is_symlink(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def fingerprint_of(stats: Mapping[str, os.stat_result]) -> str:
@@ -164,9 +192,21 @@ def record(
     path = results_file(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, (json.dumps(document, indent=1, sort_keys=True) + "\n").encode())
+        write_atomic(path, _document_text(document).encode())
     except OSError:
         pass  # a read-only git dir or cache: listing then shows "unchecked", nothing breaks
+
+
+def _document_text(document: dict[str, Any]) -> str:
+    """The results as JSON, one line per datum: ``json.dumps(indent=...)`` encodes in pure
+    Python (~50 ms for 2,000 datums, at the end of every `check --all`, on one core); a line per
+    entry is the C encoder's work, and `grep` still finds a datum's line."""
+    rows = [
+        f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True)}"
+        for name, entry in sorted(document["datums"].items())
+    ]
+    datums = "{\n" + ",\n".join(rows) + "\n }" if rows else "{}"
+    return f'{{\n "datums": {datums},\n "version": {json.dumps(document["version"])}\n}}\n'
 
 
 def current(root: Path, name: str, results: Mapping[str, LastResult]) -> LastResult | None:

@@ -69,25 +69,42 @@ def _non_blank(text: bytes) -> int:
     return len(text.translate(None, _BLANK))
 
 
-def _patch_lines(parsed: ParsedPatch) -> tuple[list[_Added], set[bytes]]:
-    """(added lines worth looking for, lines the patch shows as already in the baseline)."""
+def _added_lines(parsed: ParsedPatch, shown: bytes) -> list[_Added]:
+    """The added lines worth looking for (at least MIN_CHARS non-blank characters) that are in
+    `shown` (every text the agent is given, NUL-separated: a line without NUL cannot match
+    across two of them; one search per line through all of them, and most are in none)."""
     added: list[_Added] = []
-    kept: set[bytes] = set()
     for changed in parsed.files:
         for hunk in changed.hunks:
             number = hunk.new_start
             for raw in hunk.lines:
-                origin, text = raw[:1], raw[1:].strip()
+                origin = raw[:1]
                 if origin == b"+":
-                    if len(text) >= MIN_CHARS and _non_blank(text) >= MIN_CHARS:
+                    text = raw[1:].strip()
+                    if (
+                        len(text) >= MIN_CHARS
+                        and (text in shown or b"\0" in text)
+                        and _non_blank(text) >= MIN_CHARS
+                    ):
                         added.append(_Added(text, changed.path, number))
                     number += 1
-                elif origin in (b" ", b"\n"):
-                    kept.add(text)
+                elif origin == b" " or origin == b"\n":
                     number += 1
-                elif origin == b"-":
-                    kept.add(text)
-    return added, kept
+    return added
+
+
+def _kept_lines(parsed: ParsedPatch) -> set[bytes]:
+    """The lines the patch shows as already in the baseline (context and removed lines).
+
+    Asked only when an added line is found quoted: most datums quote none, and the set is most
+    of the patch."""
+    return {
+        raw[1:].strip()
+        for changed in parsed.files
+        for hunk in changed.hunks
+        for raw in hunk.lines
+        if raw[:1] in (b" ", b"\n", b"-")
+    }
 
 
 @dataclass
@@ -96,13 +113,16 @@ class _Baseline:
 
     source: DatumSource
     locator: MirrorLocator | None
-    kept: set[bytes]
+    parsed: ParsedPatch
+    _kept: set[bytes] | None = None
     _lines: set[bytes] | None = None
     unavailable: str | None = None
     _loaded: bool = field(default=False)
 
     def has(self, text: bytes) -> bool:
-        if text in self.kept:
+        if self._kept is None:
+            self._kept = _kept_lines(self.parsed)
+        if text in self._kept:
             return True
         if not self._loaded:
             self._loaded = True
@@ -341,18 +361,14 @@ def find_leaks(
                     f"(remove it from overlay_extras)",
                 )
             )
-    added, kept = _patch_lines(parsed)
-    baseline = _Baseline(source, locator, kept)
+    baseline = _Baseline(source, locator, parsed)
     used: set[tuple[str, str]] = set()
     reported_lines: set[tuple[str, int | None, str, bytes]] = set()
     shown = [
         (relative, where, text.encode("utf-8", "surrogateescape"))
         for relative, where, text in _texts(source, overlay)
     ]
-    # one search per added line through all the texts (NUL-separated: a line without NUL
-    # cannot match across two of them) instead of one per line and text; most are in none
-    everything = b"\0".join(encoded for _, _, encoded in shown)
-    added = [c for c in added if b"\0" in c.text or c.text in everything]
+    added = _added_lines(parsed, b"\0".join(encoded for _, _, encoded in shown))
     for relative, where, encoded in shown:
         for candidate in added:
             if candidate.text not in encoded or baseline.has(candidate.text):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from datumkit.checks.findings import Finding, Severity
@@ -38,10 +38,20 @@ def verification_required(root: Path) -> bool:
     """`[tool.datumkit] require_verification = true` in the project's pyproject.toml."""
     try:
         with open(root / "pyproject.toml", "rb") as handle:
-            settings = tomllib.load(handle).get("tool", {}).get("datumkit", {})
-    except (OSError, tomllib.TOMLDecodeError):
+            return _requires_verification(handle.read())
+    except OSError:
         return False
-    return settings.get("require_verification") is True
+
+
+@lru_cache(maxsize=8)
+def _requires_verification(text: bytes) -> bool:
+    """The setting in pyproject.toml's `text`: parsed once per process, not once per datum
+    (`check --all` asks for every datum; the file is read each time, so an edit is seen)."""
+    try:
+        settings = tomllib.loads(text.decode("utf-8")).get("tool", {}).get("datumkit", {})
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(settings, dict) and settings.get("require_verification") is True
 
 
 #: the Dockerfile is digested as rendered for this URL: where the baseline is fetched from (a

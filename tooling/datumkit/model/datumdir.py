@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -147,11 +148,39 @@ class DiskFiles:
 
     def read(self, relative: str) -> bytes | None:
         """The file's bytes; TooLarge (before reading) when it is over MAX_FILE_BYTES."""
-        path = self._inside(relative)
-        if path is None or not os.path.isfile(path):
+        path = self._plain_file(relative)
+        if path is None:
+            path = self._inside(relative)
+            if path is None or not os.path.isfile(path):
+                return None
+        elif not path:
             return None
-        display = f"{self.directory.parent.name}/{self.directory.name}/{relative}"
-        return read_capped(path, MAX_FILE_BYTES, display=display)
+        return read_capped(path, MAX_FILE_BYTES, display=f"{self._display}/{relative}")
+
+    @cached_property
+    def _display(self) -> str:
+        """``<datums dir>/<name>``, how errors name the directory (pathlib's parts cost)."""
+        return f"{self.directory.parent.name}/{self.directory.name}"
+
+    def _plain_file(self, relative: str) -> str | None:
+        """:meth:`_inside`'s fast path and ``isfile`` in one ``lstat`` per component: the path
+        of a regular file reached through no symlink, ``""`` when there is no such file there
+        (missing, a directory, a FIFO...), ``None`` when a component is a symlink or the path
+        is not plain (then the slow way decides)."""
+        parts = relative.split("/")
+        if not all(part not in ("", ".", "..") for part in parts):
+            return None
+        current = self._root
+        info = None
+        try:
+            for part in parts:
+                current = f"{current}/{part}"
+                info = os.lstat(current)
+                if stat.S_ISLNK(info.st_mode):
+                    return None
+        except OSError:  # missing, or a component is not a directory: no such file
+            return ""
+        return current if info is not None and stat.S_ISREG(info.st_mode) else ""
 
     def list(self, prefix: str = "") -> list[str]:
         """Every file (a symlink to one counts; symlinked directories are not entered)."""

@@ -30,7 +30,6 @@ from ruamel.yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
-    StreamEndEvent,
 )
 
 #: ruamel.yaml's YAML 1.2 implicit resolvers (ruamel/yaml/resolver.py), by first character;
@@ -125,73 +124,77 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
-class _Builder:
-    """Containers under construction: each open one with its pending mapping key."""
+_NO_KEY = object()
 
-    def __init__(self) -> None:
-        self.stack: list[list[Any]] = []  # [container, pending key or _NO_KEY]
-        self.result: Any = None
-        self.documents = 0
 
-    def add(self, value: Any) -> None:
-        if not self.stack:
-            self.result = value
-            return
-        top = self.stack[-1]
+def build(
+    events: Iterable[Any], on_event: Callable[[Any], None], *, scalars_over: int | None = None
+) -> tuple[bool, Any]:
+    """(built, value): the document built from ``events``; ``built`` is False when it needs
+    ruamel.yaml's loader. Every event goes to ``on_event`` (the bounds check) first, also after
+    the builder has given up, so a too-deep document is refused before any loader runs; with
+    ``scalars_over``, a scalar goes to it only when plain and longer than that (the only
+    scalars the bounds check looks at), which spares a call for most events.
+
+    One loop with the containers on a stack, no method per event: this runs for every event of
+    every datum.yaml of a `check --all`."""
+    #: open containers, each [container, pending mapping key or _NO_KEY]
+    stack: list[list[Any]] = []
+    result: Any = None
+    documents = 0
+    usual = True
+    for event in events:
+        kind = type(event)
+        if kind is ScalarEvent:
+            value = event.value
+            if scalars_over is None or (not event.style and len(value) > scalars_over):
+                on_event(event)
+            if not usual:
+                continue
+            if event.anchor is not None or event.tag is not None:
+                usual = False
+                continue
+            if event.implicit[0]:
+                try:
+                    value = resolve_plain(value)
+                except _Unusual:
+                    usual = False
+                    continue
+        else:
+            on_event(event)
+            if not usual:
+                continue
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None:
+                    usual = False
+                    continue
+                stack.append([{} if kind is MappingStartEvent else [], _NO_KEY])
+                continue
+            if kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop()[0]
+            elif kind is AliasEvent:
+                usual = False
+                continue
+            else:
+                if kind is DocumentStartEvent:
+                    documents += 1
+                    if documents > 1 or event.version is not None or event.tags:
+                        usual = False
+                continue
+        # a value (scalar or closed container) goes into the container open around it
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
         container = top[0]
-        if isinstance(container, list):
+        if type(container) is list:
             container.append(value)
         elif top[1] is _NO_KEY:
-            if isinstance(value, (dict, list)):
-                raise _Unusual  # a collection as a key
-            if value in container:
-                raise _Unusual  # a duplicate key: ruamel.yaml's loader words the error
+            if isinstance(value, (dict, list)) or value in container:
+                usual = False  # a collection as a key, or a duplicate key (ruamel words it)
+                continue
             top[1] = value
         else:
             container[top[1]] = value
             top[1] = _NO_KEY
-
-    def open(self, container: Any) -> None:
-        self.stack.append([container, _NO_KEY])
-
-    def close(self) -> None:
-        container = self.stack.pop()[0]
-        self.add(container)
-
-
-_NO_KEY = object()
-
-
-def build(events: Iterable[Any], on_event: Callable[[Any], None]) -> tuple[bool, Any]:
-    """(built, value): the document built from ``events``; ``built`` is False when it needs
-    ruamel.yaml's loader. Every event goes to ``on_event`` (the bounds check) first, also after
-    the builder has given up, so a too-deep document is refused before any loader runs."""
-    builder = _Builder()
-    usual = True
-    for event in events:
-        on_event(event)
-        if not usual:
-            continue
-        try:
-            kind = type(event)
-            if kind is ScalarEvent:
-                if event.anchor is not None or event.tag is not None:
-                    raise _Unusual
-                builder.add(resolve_plain(event.value) if event.implicit[0] else event.value)
-            elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                if event.anchor is not None or event.tag is not None:
-                    raise _Unusual
-                builder.open({} if kind is MappingStartEvent else [])
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                builder.close()
-            elif kind is AliasEvent:
-                raise _Unusual
-            elif kind is DocumentStartEvent:
-                builder.documents += 1
-                if builder.documents > 1 or event.version is not None or event.tags:
-                    raise _Unusual
-            elif kind is StreamEndEvent:
-                pass
-        except _Unusual:
-            usual = False
-    return usual, builder.result
+    return usual, result

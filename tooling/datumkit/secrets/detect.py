@@ -32,8 +32,12 @@ the keyword starts (the first keyword of each run of word characters, with the s
 rule needs after it) and the lines where the comparison rule can match are found by one search
 each over the whole text (:func:`_keyword_candidates`), so a rule is tried only where it could
 match. A rule's result depends only on the text it may read, so results are remembered by that
-text (dense text repeats a few). ``tests/test_secrets_linear.py`` checks each shortcut against
-the plain per-line way (:func:`_keyword_values`, still used on lines ``lower()`` lengthens).
+text (dense text repeats a few). Which plugins can match at all, and where the keywords start,
+are each one Aho-Corasick search (ahocorasick-rs) over the text for every string the
+prefilters and keywords spell out (:func:`passing_gates`, :func:`_keyword_runs`): a regex
+alternation tries every branch at every character, and a search per prefilter read each text
+~50 times. ``tests/test_secrets_linear.py`` checks each shortcut against the plain per-line way
+(:func:`_keyword_values`, still used on lines ``lower()`` lengthens) or the search it replaces.
 
 On lines of ordinary length every plugin and filter sees what detect-secrets would show it. The
 difference is that a keyword rule reports every match on a line, not only the first.
@@ -45,10 +49,11 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from typing import Any
 
+from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.filters.heuristic import (
     is_likely_id_string,
@@ -287,6 +292,154 @@ def _passes(gate: tuple[str | re.Pattern[str], ...], searched: str) -> bool:
     )
 
 
+#: the most strings one prefilter is spelled out into (see :func:`expand_prefilter`)
+_EXPANSION_MAX = 256
+_SPECIAL = frozenset("\\.^$*+?{}[]()|")
+
+
+def expand_prefilter(pattern: str) -> tuple[str, ...] | None:
+    """Every string a prefilter matches, when it matches finitely many (at most
+    :data:`_EXPANSION_MAX`) non-empty strings and is written with literals, ``\\`` before
+    punctuation, classes of characters and ranges (``[0-9a-f]``, not negated), ``(?:...)``
+    groups, ``|`` and ``?``; else ``None`` (a lookbehind, a repetition: kept as a regex).
+
+    A text holds a match of such a prefilter exactly when it holds one of these strings, so
+    one multi-string search over the text answers the gates of every plugin at once
+    (:func:`passing_gates`). ``tests/test_secrets_linear.py`` checks the strings against the
+    regex both ways (each fullmatches; every string the regex generates is among them)."""
+    try:
+        strings, end = _alternation(pattern, 0)
+    except ValueError:
+        return None
+    if end != len(pattern) or not strings or "" in strings:
+        return None
+    return tuple(sorted(strings))
+
+
+def _alternation(pattern: str, at: int) -> tuple[set[str], int]:
+    strings, at = _sequence(pattern, at)
+    while at < len(pattern) and pattern[at] == "|":
+        more, at = _sequence(pattern, at + 1)
+        strings |= more
+    return strings, at
+
+
+def _sequence(pattern: str, at: int) -> tuple[set[str], int]:
+    strings = {""}
+    while at < len(pattern) and pattern[at] not in "|)":
+        atom, at = _atom(pattern, at)
+        if at < len(pattern) and pattern[at] == "?":
+            atom = atom | {""}
+            at += 1
+        strings = {left + right for left in strings for right in atom}
+        if len(strings) > _EXPANSION_MAX:
+            raise ValueError("too many strings")
+    return strings, at
+
+
+def _atom(pattern: str, at: int) -> tuple[set[str], int]:
+    char = pattern[at]
+    if pattern.startswith("(?:", at):
+        inner, at = _alternation(pattern, at + 3)
+        if at >= len(pattern) or pattern[at] != ")":
+            raise ValueError("unclosed group")
+        return inner, at + 1
+    if char == "[":
+        return _class(pattern, at + 1)
+    if char == "\\":
+        return {_escaped(pattern, at)}, at + 2
+    if char in _SPECIAL:
+        raise ValueError(f"{char!r} is not spelled out")
+    return {char}, at + 1
+
+
+def _class(pattern: str, at: int) -> tuple[set[str], int]:
+    if at < len(pattern) and pattern[at] == "^":
+        raise ValueError("negated class")
+    chars: set[str] = set()
+    while at < len(pattern) and pattern[at] != "]":
+        if pattern[at] == "\\":
+            first, at = _escaped(pattern, at), at + 2
+        else:
+            first, at = pattern[at], at + 1
+        if pattern.startswith("-", at) and at + 1 < len(pattern) and pattern[at + 1] != "]":
+            last = _escaped(pattern, at + 1) if pattern[at + 1] == "\\" else pattern[at + 1]
+            at += 3 if pattern[at + 1] == "\\" else 2
+            chars.update(map(chr, range(ord(first), ord(last) + 1)))
+        else:
+            chars.add(first)
+    if at >= len(pattern) or not chars:
+        raise ValueError("unclosed or empty class")
+    return chars, at + 1
+
+
+def _escaped(pattern: str, at: int) -> str:
+    """The character after a backslash: only punctuation (``\\d``, ``\\n``... are classes)."""
+    if at + 1 >= len(pattern) or pattern[at + 1].isalnum():
+        raise ValueError("escape of a letter or digit")
+    return pattern[at + 1]
+
+
+@cache
+def _combined_gate() -> tuple[
+    AhoCorasick, tuple[tuple[int, ...], ...], tuple[tuple[int, re.Pattern[str]], ...]
+]:
+    """Built on first use (~2 ms; a pre-commit hook that scans nothing never pays it).
+
+    One multi-string searcher for every prefilter that spells out, which plugins (indexes
+    into :data:`_GATED`) each of its strings belongs to, and the prefilters left as regexes."""
+    strings: dict[str, set[int]] = {}
+    regexes: list[tuple[int, re.Pattern[str]]] = []
+    for number, (_, _, prefilters) in enumerate(_GATED):
+        for prefilter in prefilters:
+            expanded = expand_prefilter(prefilter.pattern)
+            if expanded is None:
+                regexes.append((number, prefilter))
+            else:
+                for string in expanded:
+                    strings.setdefault(string, set()).add(number)
+    # the DFA: built once per process (~1 ms), then ~2.5x faster than the NFAs on a datum
+    searcher = AhoCorasick(
+        list(strings), matchkind=MatchKind.Standard, implementation=Implementation.DFA
+    )
+    owners = tuple(tuple(sorted(numbers)) for numbers in strings.values())
+    return searcher, owners, tuple(regexes)
+
+
+#: above this many characters a text asks each gate on its own: the one search reports every
+#: occurrence of every string (``key`` is in most lines of a trace), each gate stops at its first
+_COMBINED_MAX_CHARS = 1 << 18
+
+
+def passing_gates(lowered: str) -> tuple[int, ...]:
+    """The indexes into :data:`_GATED` of the plugins whose gate passes on `lowered` (text
+    whose ``lower()`` kept its length, already lower-cased), in :data:`_GATED`'s order.
+
+    Exactly the plugins :func:`_passes` lets through, found with one Aho-Corasick search for
+    every prefilter string (the prefilters that spell out, :func:`expand_prefilter`) and one
+    regex search for each plugin the strings did not already let through, instead of a search
+    per probe: the ~50 probes of every text were the largest part of a datum's secret scan.
+    ``tests/test_secrets_linear.py`` compares the two on generated texts."""
+    if len(lowered) > _COMBINED_MAX_CHARS:
+        return _each_gate(lowered)
+    try:
+        searcher, owners, regex_gates = _combined_gate()
+        found = searcher.find_matches_as_indexes(lowered, overlapping=True)
+    except UnicodeEncodeError:  # surrogates (undecodable bytes): the searcher reads UTF-8 only
+        return _each_gate(lowered)
+    matched = {match[0] for match in found}
+    passing = {number for string in matched for number in owners[string]}
+    for number, regex in regex_gates:
+        if number not in passing and regex.search(lowered) is not None:
+            passing.add(number)
+    return tuple(sorted(passing))
+
+
+def _each_gate(lowered: str) -> tuple[int, ...]:
+    """:func:`passing_gates` asking each plugin's gate on its own."""
+    return tuple(number for number, entry in enumerate(_GATED) if _passes(entry[1], lowered))
+
+
 @dataclass(frozen=True)
 class PluginGates:
     """The pattern plugins whose gate passes on some text (see :func:`plugin_gates`).
@@ -314,7 +467,7 @@ def plugin_gates(text: str) -> PluginGates | None:
     lowered = text.lower()
     if len(lowered) != len(text):
         return None
-    return PluginGates(tuple(entry for entry in _GATED if _passes(entry[1], lowered)))
+    return PluginGates(tuple(_GATED[number] for number in passing_gates(lowered)))
 
 
 #: what every keyword rule needs after the keyword's run of word characters: an assignment or
@@ -358,22 +511,29 @@ def detect(
     rules depend on the extension). `gates`, when given, are :func:`plugin_gates` of a text
     every line of `lines` is a piece of a line of: only those plugins are asked.
     """
-    keyword_rules = _keyword_rules(scanned_as)
+    keyword_rules = _keyword_rules(scanned_as.rpartition("/")[2])
     text = "\n".join(lines)
     starts = list(accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
     # Lower case once, then case-sensitive patterns: the regex engine skips ahead on a literal
     # prefix only without IGNORECASE (a lower() that changes lengths keeps the slow way).
     lowered = text.lower()
     same_length = len(lowered) == len(text)
-    filters = _GATED if same_length else _GATED_IGNORING_CASE
-    if gates is not None and same_length:
-        filters = gates.gated
     searched = lowered if same_length else text
+    # the plugins that can match: asked of this text with one search (passing_gates), or, with
+    # a wider text's gates (or case ignored), those plugins each asked again of this text
+    filters = (
+        _GATED_IGNORING_CASE if not same_length else gates.gated if gates is not None else None
+    )
+    if filters is None:
+        filters = tuple(_GATED[number] for number in passing_gates(lowered))
+        asked = False
+    else:
+        asked = True
     plugins_of: dict[int, list[BasePlugin]] = {}
     #: lines holding a run as long as an IBM secret (a 48-hex-digit run is also a 44-run)
     long_runs: dict[type[BasePlugin], set[int]] = {}
     for plugin, gate, prefilters in filters:
-        if not _passes(gate, searched):
+        if asked and not _passes(gate, searched):
             continue
         required = type(plugin) in REQUIRES
         if required and not _runs(IbmCloudIamDetector, text, starts, long_runs):
@@ -449,7 +609,7 @@ def _keyword_candidates(
     index = offset = 0
     following = starts[1] if len(starts) > 1 else len(lowered) + 1  # where the next line starts
     line: list[_Start] = []
-    for match in _KEYWORD_RUN.finditer(lowered):
+    for match in _keyword_runs(lowered):
         if match.lastindex is None:  # nothing a rule needs after this run
             continue
         if quotes_required and match[2] is None and match[3] is None:
@@ -465,8 +625,51 @@ def _keyword_candidates(
     return found, compared, slow
 
 
+@cache
+def _keyword_searcher() -> AhoCorasick:
+    """Every keyword of detect-secrets' denylist spelled out (``api_?key``: ``api_key``,
+    ``apikey``), in one searcher built on first use."""
+    words = {word for keyword in DENYLIST for word in expand_prefilter(keyword) or (keyword,)}
+    return AhoCorasick(
+        sorted(words), matchkind=MatchKind.Standard, implementation=Implementation.DFA
+    )
+
+
+def _keyword_runs(lowered: str) -> Iterator[re.Match[str]]:
+    """``_KEYWORD_RUN.finditer(lowered)``, with the keyword starts found by one Aho-Corasick
+    search and the pattern matched only there.
+
+    The same matches: a match of :data:`_KEYWORD_RUN` starts exactly where a keyword does and
+    never fails once one is found, and it ends at the end of the run of word characters
+    whichever keyword matched (keywords are word characters), so the search's matches are the
+    keyword starts in order, each skipped when an earlier match covers it. The regex engine
+    tries the keyword alternation at every character (most of a datum's scan); this reads each
+    character once. Text with surrogates, or too long to list every keyword of, takes
+    ``finditer``. ``tests/test_secrets_linear.py`` compares the two."""
+    if len(lowered) > _COMBINED_MAX_CHARS:
+        yield from _KEYWORD_RUN.finditer(lowered)
+        return
+    try:
+        found = _keyword_searcher().find_matches_as_indexes(lowered, overlapping=True)
+    except UnicodeEncodeError:
+        yield from _KEYWORD_RUN.finditer(lowered)
+        return
+    end = 0
+    for start in sorted({match[1] for match in found}):
+        if start < end:
+            continue
+        match = _KEYWORD_RUN.match(lowered, start)
+        if match is None:  # pragma: no cover - a keyword starts here, so the pattern matches
+            continue
+        end = match.end()
+        yield match
+
+
 @lru_cache(maxsize=64)
 def _keyword_rules(scanned_as: str) -> dict[re.Pattern[str], int]:
+    """The keyword rules of a file name's type, asked by the name's last part: the type is its
+    extension's (``determine_file_type`` splits the name), and a datum's file names differ
+    only in the directory (``datums/<name>/datum.yaml``), so the memo holds a few entries."""
     rules: dict[re.Pattern[str], int] = REGEX_BY_FILETYPE.get(
         determine_file_type(scanned_as), QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP
     )

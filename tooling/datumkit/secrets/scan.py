@@ -385,19 +385,22 @@ def _patch_parts(
         everything = _Region(display_path, list(range(len(lines))), 0)
         return [everything], list(_lenient_binary_hunks(lines, display_path))
     regions: list[_Region] = []
-    claimed: set[int] = set()
+    #: each hunk claims its header and its lines: one range of indexes, [start, end)
+    claimed: list[tuple[int, int]] = []
     for parsed_file in parsed.files:
         added: list[int] = []
         for hunk in parsed_file.hunks:
-            claimed.add(hunk.patch_line - 1)
-            for offset, line in enumerate(hunk.lines):
-                index = hunk.patch_line + offset
-                claimed.add(index)
-                if line[:1] == b"+":
-                    added.append(index)
+            first = hunk.patch_line
+            claimed.append((first - 1, first + len(hunk.lines)))
+            added += [first + offset for offset, line in enumerate(hunk.lines) if line[:1] == b"+"]
         if added:
             regions.append(_Region(parsed_file.path, added, 1))
-    rest = [index for index in range(len(lines)) if index not in claimed]
+    rest: list[int] = []
+    position = 0
+    for start, end in sorted(claimed):
+        rest.extend(range(position, min(start, len(lines))))
+        position = max(position, end)
+    rest.extend(range(position, len(lines)))
     regions.append(_Region(display_path, rest, 0))
     return regions, _binary_hunks(parsed, lines)
 
