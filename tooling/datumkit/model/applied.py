@@ -9,8 +9,10 @@ datum's own name in the hint (`datum fetch banking77`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pygit2
+if TYPE_CHECKING:  # git.mirrors imports it when a mirror is opened
+    import pygit2
 
 from datumkit.errors import DatumError, for_datum
 from datumkit.git.apply import EmptyPatch, PatchError, PatchResult, apply_patch_in_memory
