@@ -33,7 +33,7 @@ ObjectOverlay = Mapping[str, tuple[str, bytes]]
 
 #: libgit2's git_object_t numbers (pygit2.GIT_OBJECT_*, fixed by git's pack format), written
 #: out so that reading a PatchResult, or a module that only names repositories, never imports
-#: pygit2 (~80 ms of the pre-commit hook; tests/test_hook_split.py checks the numbers)
+#: pygit2 (~80 ms of the pre-commit hook; tests/test_hook_process.py checks the numbers)
 _TYPE_NAMES = {3: "blob", 2: "tree", 1: "commit", 4: "tag"}
 
 
