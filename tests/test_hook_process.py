@@ -187,6 +187,32 @@ def test_the_split_run_reports_a_broken_datum_yaml_once(project: Path) -> None:
     assert alone[0][2] and {finding[0] for finding in alone[0][2]} == {"schema"}  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("git_url", '"../../../../tmp/x\\n$(touch pwned)"'),
+        ("git_url", '"file:///etc"'),
+        ("git_url", '"https://example.invalid/a/../../b.git; touch pwned"'),
+        ("start_commit_sha", '"HEAD~1"'),
+        ("start_commit_sha", '"$(touch pwned)"'),
+    ],
+)
+def test_the_child_applies_nothing_for_hostile_upstream_values(
+    project: Path, field: str, value: str
+) -> None:
+    """The child reads repo.git_url and repo.start_commit_sha before validation: a hostile
+    value opens nothing outside the mirrors, runs nothing, and reports exactly as alone."""
+    path = project / "datums/banking77/datum.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"  {field}:"))
+    lines[at] = f"  {field}: {value}\n"
+    path.write_text("".join(lines))
+    split, alone = split_and_alone(project, "banking77")
+    assert split == alone
+    assert alone[0][2]  # type: ignore[index]
+    assert not list(project.rglob("pwned")) and not Path("pwned").exists()
+
+
 def test_a_patch_applied_elsewhere_is_used_only_for_the_same_inputs(project: Path) -> None:
     """What the child sends is keyed by mirror, upstream, baseline and the patch's bytes."""
     import dataclasses
