@@ -23,6 +23,10 @@ is missing or unsafe (Windows, macOS), no second core is usable (one core, or a 
 of at least twice the cores), or many datums are touched (the runner's worker pool parallelises
 those), the hook runs every check in this process. If the child fails for any reason, its half
 runs here, so an unexpected error surfaces as it would without the split.
+
+With DATUMKIT_HOOK_TRACE=1 in the environment, both processes write when each phase ends to
+stderr (wall milliseconds since this module was imported, and the process's CPU milliseconds):
+where a commit's time goes, on the machine it is spent on.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import IO, TYPE_CHECKING, Any
@@ -56,6 +61,19 @@ _Sent = list[tuple[str, tuple[str, ...], tuple[Finding, ...]]]
 #: a patch the child applied: upstream URL, baseline, patch bytes, result
 _Applied = list[tuple[str, str, bytes, "PatchResult"]]
 
+_TRACING = bool(os.environ.get("DATUMKIT_HOOK_TRACE"))
+_STARTED = time.monotonic()
+
+
+def _trace(role: str, phase: str) -> None:
+    if _TRACING:
+        wall = (time.monotonic() - _STARTED) * 1000
+        cpu = time.process_time() * 1000
+        print(
+            f"datum-hook trace: {role:6} {phase:28} {wall:7.1f} ms  cpu {cpu:6.1f} ms",
+            file=sys.stderr,
+        )
+
 
 def can_split(names: Sequence[str], *, cores: int | None = None, load: float | None = None) -> bool:
     """Whether splitting can save time here: fork, a second core, a few datums.
@@ -81,9 +99,16 @@ def can_split(names: Sequence[str], *, cores: int | None = None, load: float | N
 def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
     """Every check of `names`, the secrets scan and patch apply in a forked child; reports in
     `names` order."""
-    # the YAML loader serves both processes (plain values there, validation here): import once
+    # what both processes need, done once: the YAML loader (plain values there, validation
+    # here), where the mirrors are, the apply's modules (applying there, reading results here)
+    import pickle  # noqa: F401
+
+    import datumkit.model.applied
     import datumkit.model.yamlio  # noqa: F401
 
+    with contextlib.suppress(DatumError):  # a bad mirror table: the patch check reports it
+        context.locator()
+    _trace("parent", "fork")
     for stream in (sys.stdout, sys.stderr):
         stream.flush()  # nothing buffered is written twice
     read_end, write_end = os.pipe()
@@ -94,12 +119,16 @@ def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         _prepare(context, names[0])  # pydantic and the model while the child imports pygit2
+        _trace("parent", "model built, checks imported")
         applied = _receive(pipe)
+        _trace("parent", "patches received")
         if applied is not None:
             _remember(context, applied)
         local = check_many(context, names, only=LOCAL_CHECKS)
+        _trace("parent", "checks run")
         sent: _Sent | None = _receive(pipe)
     _, status = os.waitpid(child, 0)
+    _trace("parent", "child's findings received")
     if os.waitstatus_to_exitcode(status) != 0:
         sent = None
     if sent is None:  # the child failed: run its half here, where an error shows as usual
@@ -147,9 +176,11 @@ def _child(context: Project, names: Sequence[str], write_end: int) -> None:  # p
         with os.fdopen(write_end, "wb") as pipe:
             pickle.dump(_apply_patches(context, names), pipe)
             pipe.flush()  # this process may now use the results while the child scans
+            _trace("child", "patches applied and sent")
             import_detect_secrets()
             reports = check_many(context, names, only=CHILD_CHECKS)
             pickle.dump([(r.name, r.checks_run, r.findings) for r in reports], pipe)
+        _trace("child", "secrets scanned and sent")
         code = 0
     finally:
         os._exit(code)  # no atexit handlers, no flushing the parent's buffers a second time
