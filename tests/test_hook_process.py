@@ -171,6 +171,19 @@ def test_the_split_run_reports_an_invalid_datum_once(project: Path) -> None:
     assert [finding[0] for finding in alone[0][2]] == ["schema"]  # type: ignore[index]
 
 
+def test_the_split_run_reports_an_invalid_and_a_valid_datum_as_alone(project: Path) -> None:
+    """The first datum does not validate, the second does: the model is built on the second."""
+    shutil.copytree(project / "datums/banking77", project / "datums/second")
+    path = project / "datums/second/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    notes = project / "datums/banking77/notes.md"
+    notes.write_text(notes.read_text() + "\naws_access_key_id = AKIA" + "ZQ3DRPXNV7K2HM5T\n")
+    split, alone = split_and_alone(project, "second", "banking77")
+    assert split == alone
+    assert {finding[0] for finding in alone[0][2]} == {"schema"}  # type: ignore[index]
+    assert "secrets" in [finding[0] for finding in alone[1][2]]  # type: ignore[index]
+
+
 def test_the_split_run_reports_a_broken_datum_yaml_once(project: Path) -> None:
     """The child reads datum.yaml before anything validates it: a file that is not YAML, or
     whose upstream is not a string, is left to the schema check, reported once from here."""
@@ -274,6 +287,36 @@ def test_the_plugin_loader_stand_in_only_when_every_plugin_is_disabled(value: st
     first, second = result.stdout.splitlines()
     assert first == ("[] False" if value == "__all__" else "[] True")
     assert second == "pydantic"
+
+
+STUCK_CHILD_PROBE = """
+import json, os, sys, time
+from pathlib import Path
+from datumkit.model.project import Project
+from datumkit_hooks import split
+def stuck(context, names, write_end):  # a child busy for an hour (a huge patch, say)
+    time.sleep(3600)
+    os._exit(0)
+split._child = stuck
+reports = split.check_split(Project(root=Path.cwd()), ["banking77"])
+print(json.dumps([[r.name, list(r.checks_run), [f.check for f in r.findings]] for r in reports]))
+"""
+
+
+def test_an_invalid_datum_does_not_wait_for_the_child(project: Path) -> None:
+    """Nothing of the child's is reported for a datum.yaml that does not validate, so the
+    hook ends it instead of waiting (the timeout only keeps a regression from hanging)."""
+    path = project / "datums/banking77/datum.yaml"
+    path.write_text(path.read_text().replace("level: safe", "level: public"))
+    result = subprocess.run(
+        [sys.executable, "-c", STUCK_CHILD_PROBE],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [["banking77", ["schema"], ["schema"]]]
 
 
 FAILED_CHILD_PROBE = """

@@ -120,7 +120,11 @@ def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
         _child(context, names, write_end)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
-        _prepare(context, names[0])  # pydantic and the model while the child imports pygit2
+        if not _prepare(context, names):  # pydantic and the model while the child imports pygit2
+            # no datum.yaml validates: only schema findings are reported, nothing of the
+            # child's (which may still be applying a large patch of an invalid datum)
+            _stop(child)
+            return check_many(context, names, only=LOCAL_CHECKS)
         _trace("parent", "model built, checks imported")
         applied = _receive(pipe)
         _trace("parent", "patches received")
@@ -140,16 +144,35 @@ def check_split(context: Project, names: Sequence[str]) -> list[DatumReport]:
     return [_merge(mine, theirs) for mine, theirs in zip(local, sent, strict=True)]
 
 
-def _prepare(context: Project, name: str) -> None:
+def _prepare(context: Project, names: Sequence[str]) -> bool:
     """Build the datum model and import this process's checks before the child's results are
-    needed: the model is built on its first validation, and loading one touched datum does it
-    (an invalid one too: the schema check reports it later)."""
+    needed; whether any of `names` validates.
+
+    The model is built on its first validation, which loading a touched datum does (an invalid
+    one too: the schema check reports it later); the first that validates ends the loading.
+    """
     import importlib
 
-    with contextlib.suppress(DatumError):
-        context.load(name)
+    for name in names:
+        try:
+            context.load(name)
+        except DatumError:
+            continue
+        break
+    else:
+        return False
     for check in LOCAL_CHECKS[1:]:
         importlib.import_module(f"datumkit.checks.{check}")
+    return True
+
+
+def _stop(child: int) -> None:
+    """End the child whose results are not needed, and reap it."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
 
 
 def _receive(pipe: IO[bytes]) -> Any:
