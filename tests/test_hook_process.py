@@ -84,6 +84,26 @@ def test_every_check_runs_without_importing_requests(project: Path, split_run: s
     assert key not in printed
 
 
+def test_the_command_leaving_without_teardown_still_flushes_and_exits_with_the_code(
+    project: Path,
+) -> None:
+    """`datum-hook` ends with os._exit after main(): its findings still reach a pipe, its exit
+    code is main's, and a usage error still exits 2 with argparse's message."""
+    command = [sys.executable, "-m", "datumkit_hooks.main", "all", "datums/banking77/notes.md"]
+
+    def hook(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command[:3], *args], cwd=project, capture_output=True, text=True)
+
+    passed = hook(*command[3:])
+    assert (passed.returncode, passed.stdout, passed.stderr) == (0, "", "")
+    (project / "datums/banking77/baseline_sha.txt").write_text("0" * 40 + "\n")
+    failed = hook(*command[3:])
+    assert failed.returncode == 1
+    assert "datums/banking77/baseline_sha.txt: line 1: expected" in failed.stdout
+    usage = hook("nonsense")
+    assert usage.returncode == 2 and "invalid choice" in usage.stderr
+
+
 DEFERRED_PROBE = """
 import sys
 from datumkit.secrets.deferred import import_detect_secrets

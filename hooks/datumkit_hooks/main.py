@@ -17,6 +17,7 @@ Exit codes follow pre-commit's convention: 0 pass, 1 fail (findings, or files re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -153,5 +154,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if problems else 0
 
 
+def run() -> None:
+    """The `datum-hook` command: :func:`main`, then leave without finalising the interpreter.
+
+    Finalising frees every object of every module imported (pydantic's schemas, pygit2,
+    detect-secrets' plugins): 30-50 ms of a commit, for memory the system takes back anyway.
+    The hook has nothing else to close: files it rewrites are written atomically before main
+    returns, and stdout and stderr are flushed here. An error still leaves as usual (a
+    traceback, argparse's exit 2).
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader that went away: nothing to tell it
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
