@@ -79,13 +79,25 @@ SOURCE_FILES = ("datum.yaml", "diff.patch", "notes.md")
 ONE_HOOK_CONFIG = "one-hook.pre-commit-config.yaml"
 
 
-def hooks_config(hooks: Sequence[str] = HOOKS, bin_dir: Path = BIN) -> str:
+#: the `datum-hook` console script of whichever datumkit_hooks is first on the path: the
+#: reference (--reference-hooks, on PYTHONPATH) runs through its own entry point, which this
+#: venv's generated script may not name
+ANY_VERSION_ENTRY = """import sys
+import datumkit_hooks.main as hook
+sys.exit(getattr(hook, "run", hook.main)())
+"""
+
+
+def hooks_config(
+    hooks: Sequence[str] = HOOKS, bin_dir: Path = BIN, script: Path | None = None
+) -> str:
     """A `repo: local` config running this checkout's hooks (`all` is the datum-check hook),
-    installed in `bin_dir`."""
+    installed in `bin_dir` (or `script` run by its python)."""
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook in hooks:
         hook_id = "datum-check" if hook == "all" else f"datum-{hook}"
-        entry = f"{bin_dir / 'datum-hook'} {hook}"
+        command = f"{bin_dir / 'python'} {script}" if script else f"{bin_dir / 'datum-hook'}"
+        entry = f"{command} {hook}"
         if hook == "noop":  # what pre-commit itself costs to run a hook on the files
             hook_id, entry = "noop", shutil.which("true") or "true"
         lines += [
@@ -403,21 +415,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             reference = args.reference_hooks.resolve()
             paths = os.pathsep.join(str(reference / part) for part in ("tooling", "hooks"))
             reference_env = {"PYTHONPATH": paths}
+            entry_script = workdir / "any-version-datum-hook.py"
+            entry_script.write_text(ANY_VERSION_ENTRY)
+            reference_config = workdir / "reference.pre-commit-config.yaml"
+            reference_config.write_text(hooks_config(("all",), script=entry_script))
             timings["reference big"] = Timing(
                 "datum-check of --reference",
-                [*run, *one_hook, "--files", *one],
+                [*run, "-c", str(reference_config), "--files", *one],
                 big,
                 extra_env=reference_env,
             )
         if args.installed:
             installed_config = workdir / "installed.pre-commit-config.yaml"
-            installed_config.write_text(hooks_config(("all",), install_checkout(workdir)))
+            installed_bin = install_checkout(workdir)
+            installed_config.write_text(hooks_config(("all",), installed_bin))
             installed = [*run, "-c", str(installed_config), "--files", *one]
             timings["installed big"] = Timing("datum-check, installed", installed, big)
             if reference_env:
+                installed_reference = workdir / "installed-reference.pre-commit-config.yaml"
+                installed_reference.write_text(
+                    hooks_config(("all",), installed_bin, script=entry_script)
+                )
                 timings["installed reference big"] = Timing(
                     "datum-check of --reference, installed venv",
-                    installed,
+                    [*run, "-c", str(installed_reference), "--files", *one],
                     big,
                     extra_env=reference_env,
                 )
