@@ -2,6 +2,7 @@
 
     python benchmarks/precommit.py [--datums 2000] [--runs 5] [--jobs N] [--keep DIR]
                                    [--hooks-only] [--no-compile] [--reference-hooks DIR]
+                                   [--installed]
                                    [--only check-all] [--reference-datum EXE]
 
 Builds, in a temporary directory, a git repository of N datums (the bundled banking77 datum
@@ -29,6 +30,13 @@ when pre-commit installs the hooks (`--no-compile` to time an editable install w
 `--reference DIR` (a tree holding another version's tooling/ and hooks/, e.g. from
 `git archive main tooling hooks`) adds that version's datum-check hook to the same interleaved
 rounds, run from this venv with DIR on PYTHONPATH: the before/after ratio under the same load.
+
+`--installed` also times the datum-check hook as pre-commit users get it: a wheel of this
+checkout installed (not editable, byte-compiled by pip) into a virtualenv made for the run, its
+dependencies taken from this venv through a .pth file. An editable install adds its import
+finder to every start-up (~20 ms: pathlib, fnmatch, urllib.parse in `site`), which pre-commit's
+`pip install .` of the hook repository does not have. With `--reference-hooks`, the reference
+runs from that virtualenv too (DIR on PYTHONPATH), so the two are compared on equal terms.
 
 Goals (issues 4 and 14): check --all of 2,000 datums under 30 s on 2 cores; one datum's four
 hooks under 1 s, its datum-check hook under 0.35 s, beyond pre-commit's start-up; the
@@ -71,12 +79,25 @@ SOURCE_FILES = ("datum.yaml", "diff.patch", "notes.md")
 ONE_HOOK_CONFIG = "one-hook.pre-commit-config.yaml"
 
 
-def hooks_config(hooks: Sequence[str] = HOOKS) -> str:
-    """A `repo: local` config running this checkout's hooks (`all` is the datum-check hook)."""
+#: the `datum-hook` console script of whichever datumkit_hooks is first on the path: the
+#: reference (--reference-hooks, on PYTHONPATH) runs through its own entry point, which this
+#: venv's generated script may not name
+ANY_VERSION_ENTRY = """import sys
+import datumkit_hooks.main as hook
+sys.exit(getattr(hook, "run", hook.main)())
+"""
+
+
+def hooks_config(
+    hooks: Sequence[str] = HOOKS, bin_dir: Path = BIN, script: Path | None = None
+) -> str:
+    """A `repo: local` config running this checkout's hooks (`all` is the datum-check hook),
+    installed in `bin_dir` (or `script` run by its python)."""
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook in hooks:
         hook_id = "datum-check" if hook == "all" else f"datum-{hook}"
-        entry = f"{BIN / 'datum-hook'} {hook}"
+        command = f"{bin_dir / 'python'} {script}" if script else f"{bin_dir / 'datum-hook'}"
+        entry = f"{command} {hook}"
         if hook == "noop":  # what pre-commit itself costs to run a hook on the files
             hook_id, entry = "noop", shutil.which("true") or "true"
         lines += [
@@ -213,6 +234,42 @@ def compile_sources(checkout: Path) -> None:
         )
 
 
+def install_checkout(workdir: Path) -> Path:
+    """This checkout installed as pre-commit installs a hook repository; returns its bin/.
+
+    A wheel (built by pip, in its isolated build environment) installed with --no-deps into a
+    fresh virtualenv of this interpreter, which pip byte-compiles; the dependencies come from
+    this venv's site-packages through a .pth file (their import costs are the same files'), so
+    nothing but the wheel's own build is downloaded.
+    """
+    wheels, venv = workdir / "wheel", workdir / "installed-venv"
+    for stale in (wheels, venv):
+        shutil.rmtree(stale, ignore_errors=True)
+    quiet = {"check": True, "capture_output": True}
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO_ROOT)], **quiet)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], **quiet)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = subprocess.run(
+        [sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (Path(site) / "_benchmark_dependencies.pth").write_text(ours + "\n")
+    [wheel] = wheels.glob("*.whl")
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "-q", "--no-deps", str(wheel)], **quiet
+    )
+    return venv / "bin"
+
+
 def _reusable(root: Path, names: Sequence[str]) -> bool:
     """A repository kept by an earlier `--keep` run with these datums, committed."""
     last = root / "datums" / names[-1] / "datum.lock"
@@ -236,6 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="also time the datum-check hook of another checkout's tooling/ and hooks/ "
         "(e.g. `git archive main tooling hooks`), interleaved, for a before/after ratio",
+    )
+    parser.add_argument(
+        "--installed",
+        action="store_true",
+        help="also time the datum-check hook installed non-editable, as pre-commit installs it",
     )
     parser.add_argument(
         "--no-compile",
@@ -329,28 +391,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         one = datum_files(big, names[len(names) // 2])
         single = datum_files(small, "task-00000")
         run = [pre_commit, "run"]
-        one_hook = ["-c", ONE_HOOK_CONFIG]
+        # this checkout's hooks, from configs outside the repositories: a kept repository's own
+        # configs name the venv of whichever checkout built it
+        four_config = workdir / "four-hooks.pre-commit-config.yaml"
+        four_config.write_text(hooks_config())
+        one_config = workdir / ONE_HOOK_CONFIG
+        one_config.write_text(hooks_config(("all",)))
+        four_hooks, one_hook = ["-c", str(four_config)], ["-c", str(one_config)]
         noop_config = workdir / "noop.pre-commit-config.yaml"
         noop_config.write_text(hooks_config(("noop",)))
         noop_hook = ["-c", str(noop_config)]
         timings = {
-            "startup big": Timing("start-up", [*run, "--files", "README.md"], big),
-            "startup small": Timing("start-up", [*run, "--files", "README.md"], small),
-            "four big": Timing("four hooks", [*run, "--files", *one], big),
-            "four small": Timing("four hooks", [*run, "--files", *single], small),
+            "startup big": Timing("start-up", [*run, *four_hooks, "--files", "README.md"], big),
+            "startup small": Timing("start-up", [*run, *four_hooks, "--files", "README.md"], small),
+            "four big": Timing("four hooks", [*run, *four_hooks, "--files", *one], big),
+            "four small": Timing("four hooks", [*run, *four_hooks, "--files", *single], small),
             "one big": Timing("datum-check", [*run, *one_hook, "--files", *one], big),
             "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
             "noop big": Timing("no-op hook", [*run, *noop_hook, "--files", *one], big),
         }
+        reference_env: dict[str, str] = {}
         if args.reference_hooks:
             reference = args.reference_hooks.resolve()
             paths = os.pathsep.join(str(reference / part) for part in ("tooling", "hooks"))
+            reference_env = {"PYTHONPATH": paths}
+            entry_script = workdir / "any-version-datum-hook.py"
+            entry_script.write_text(ANY_VERSION_ENTRY)
+            reference_config = workdir / "reference.pre-commit-config.yaml"
+            reference_config.write_text(hooks_config(("all",), script=entry_script))
             timings["reference big"] = Timing(
                 "datum-check of --reference",
-                [*run, *one_hook, "--files", *one],
+                [*run, "-c", str(reference_config), "--files", *one],
                 big,
-                extra_env={"PYTHONPATH": paths},
+                extra_env=reference_env,
             )
+        if args.installed:
+            installed_config = workdir / "installed.pre-commit-config.yaml"
+            installed_bin = install_checkout(workdir)
+            installed_config.write_text(hooks_config(("all",), installed_bin))
+            installed = [*run, "-c", str(installed_config), "--files", *one]
+            timings["installed big"] = Timing("datum-check, installed", installed, big)
+            if reference_env:
+                installed_reference = workdir / "installed-reference.pre-commit-config.yaml"
+                installed_reference.write_text(
+                    hooks_config(("all",), installed_bin, script=entry_script)
+                )
+                timings["installed reference big"] = Timing(
+                    "datum-check of --reference, installed venv",
+                    [*run, "-c", str(installed_reference), "--files", *one],
+                    big,
+                    extra_env=reference_env,
+                )
         interleaved(list(timings.values()), args.runs, env)
         python = [sys.executable, "-c", "pass"]
         cli = {
@@ -398,6 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{ref.spread()} (hooks' own work {own_ref:.3f}s); this checkout's / reference's "
                 f"own work {own_new / own_ref:.2f}x"
             )
+        if args.installed:
+            report_installed(args.datums, timings)
         base = cli["python"].median
         print(f"interpreter start-up (python -c pass): {cli['python'].spread()}")
         for key in ("version", "help"):
@@ -412,6 +505,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def report_installed(datums: int, timings: dict[str, Timing]) -> None:
+    """The datum-check hook as installed by pre-commit (no editable finder), and the reference
+    run from the same virtualenv."""
+    start = timings["startup big"].median
+    new = timings["installed big"]
+    own_new = new.median - start
+    print(
+        f"pre-commit, one datum, datum-check installed non-editable, {datums}-datum repo: "
+        f"{new.spread()} (hooks' own work {own_new:.3f}s)  {verdict(own_new, 0.35, 's')}"
+    )
+    if "installed reference big" in timings:
+        ref = timings["installed reference big"]
+        own_ref = ref.median - start
+        print(
+            f"pre-commit, one datum, datum-check of --reference-hooks from that venv: "
+            f"{ref.spread()} (hooks' own work {own_ref:.3f}s); this checkout's / reference's "
+            f"own work {own_new / own_ref:.2f}x"
+        )
 
 
 def report_reference(datums: int, measured: Sequence[Timing]) -> None:

@@ -23,8 +23,10 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import pygit2
+if TYPE_CHECKING:
+    import pygit2
 
 from datumkit.checks.findings import Finding
 from datumkit.errors import DatumError
@@ -133,6 +135,8 @@ class _Baseline:
         if self.locator is None:
             self.unavailable = "no mirror given"
             return None
+        import pygit2
+
         from datumkit.model.applied import datum_mirror
 
         try:

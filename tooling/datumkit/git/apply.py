@@ -22,9 +22,10 @@ import enum
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
-import pygit2
+if TYPE_CHECKING:  # only opened repositories are passed in: importing this costs no pygit2
+    import pygit2
 
 from datumkit.git.binary import BinaryPatchError, apply_delta
 from datumkit.git.errors import (

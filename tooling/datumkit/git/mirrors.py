@@ -24,10 +24,10 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pygit2
-from pygit2.enums import RepositoryOpenFlag
+if TYPE_CHECKING:  # imported where a repository is opened: naming a mirror costs no pygit2
+    import pygit2
 
 from datumkit.errors import DatumError
 from datumkit.git.urls import normalize_git_url, parse_git_url, slugify
@@ -221,6 +221,8 @@ def resolve_commit(repo: pygit2.Repository, sha: str, git_url: str) -> pygit2.Co
     Raises :class:`CommitMissing` when the object is absent (the mirror is stale: fetch again) or
     is not a commit (the datum names the wrong SHA).
     """
+    import pygit2
+
     display = parse_git_url(git_url).display
     key = sha.strip().lower()
     if not _HEX.fullmatch(key):
@@ -287,6 +289,9 @@ def open_repository(path: Path) -> pygit2.Repository | None:
     unrelated repository around the cache."""
     if not path.exists():
         return None
+    import pygit2
+    from pygit2.enums import RepositoryOpenFlag
+
     try:
         return pygit2.Repository(str(path), RepositoryOpenFlag.NO_SEARCH)
     except (pygit2.GitError, KeyError, ValueError, OSError):
@@ -305,6 +310,8 @@ def lookup_object(repo: pygit2.Repository, key: str) -> pygit2.Object | None:
     """Look up a full or abbreviated hex id; malformed or ambiguous ids count as absent."""
     if not _HEX.fullmatch(key):
         return None
+    import pygit2
+
     try:
         return repo.get(key)
     except (pygit2.GitError, ValueError):
@@ -312,6 +319,8 @@ def lookup_object(repo: pygit2.Repository, key: str) -> pygit2.Object | None:
 
 
 def has_commit(repo: pygit2.Repository, sha: str) -> bool:
+    import pygit2
+
     return isinstance(lookup_object(repo, sha), pygit2.Commit)
 
 

@@ -9,8 +9,10 @@ revision and git's reason, and nothing else.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pygit2
+if TYPE_CHECKING:
+    import pygit2
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -26,6 +28,8 @@ class RevisionNotFound(Exception):
 
 def find_commit(repo: pygit2.Repository, revision: str) -> pygit2.Commit:
     """The commit `revision` names: a full id, or anything ``git rev-parse`` accepts (peeled)."""
+    import pygit2  # already imported by whoever opened `repo`
+
     if _FULL_SHA.fullmatch(revision):
         # A full id needs no rev-parse, which would first look for refs of that name (reading
         # packed-refs: milliseconds in a mirror with thousands of tags). git prefers the id too.

@@ -8,9 +8,12 @@ datum's own name in the hint (`datum fetch banking77`).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pygit2
+if TYPE_CHECKING:  # git.mirrors imports it when a mirror is opened
+    import pygit2
 
 from datumkit.errors import DatumError, for_datum
 from datumkit.git.apply import EmptyPatch, PatchError, PatchResult, apply_patch_in_memory
@@ -24,6 +27,27 @@ _open_mirrors: dict[Path, pygit2.Repository] = {}
 #: datums with the same patch each apply their own) and by the patch bytes, so a datum whose
 #: diff.patch changed in between is applied again.
 _last_applied: tuple[DatumSource, MirrorLocator, bytes, PatchResult] | None = None
+#: patches applied by another process from the same inputs (the datum-check hook's child,
+#: hooks/datumkit_hooks/split.py): (mirror path, upstream URL, baseline, sha256 of the patch)
+#: -> result. Used only for exactly those inputs, so a datum whose validated values differ from
+#: what the other process read applies its own patch here.
+_applied_elsewhere: dict[tuple[str, str, str, str], PatchResult] = {}
+
+
+def _elsewhere_key(
+    locator: MirrorLocator, git_url: str, baseline: str, patch: bytes
+) -> tuple[str, str, str, str]:
+    digest = hashlib.sha256(patch).hexdigest()
+    return (str(locator.path_for(git_url)), git_url, baseline, digest)
+
+
+def remember_applied(
+    locator: MirrorLocator, git_url: str, baseline: str, patch: bytes, result: PatchResult
+) -> None:
+    """Record `result` as `patch` applied to `baseline` of `git_url`'s mirror in `locator`,
+    computed by another process: apply_datum_patch returns it for a datum with exactly these
+    values instead of opening the mirror (and importing pygit2) here."""
+    _applied_elsewhere[_elsewhere_key(locator, git_url, baseline, patch)] = result
 
 
 def cached_mirror(locator: MirrorLocator, git_url: str) -> pygit2.Repository:
@@ -53,8 +77,16 @@ def datum_mirror(source: DatumSource, locator: MirrorLocator) -> pygit2.Reposito
 
 def apply_datum_patch(source: DatumSource, locator: MirrorLocator) -> PatchResult:
     """diff.patch applied to the baseline tree, in memory; the mirror is only read."""
-    mirror = datum_mirror(source, locator)
     patch = source.patch
+    if _applied_elsewhere and patch is not None:
+        # applied by another process from these very inputs, so the mirror opened and had the
+        # commit there: what datum_mirror would check below
+        repo = source.datum.repo
+        key = _elsewhere_key(locator, repo.git_url, repo.start_commit_sha, patch)
+        found = _applied_elsewhere.get(key)
+        if found is not None:
+            return found
+    mirror = datum_mirror(source, locator)
     if patch is None:
         raise DatumError(
             "missing",
@@ -83,4 +115,5 @@ def clear_mirror_cache() -> None:
     """Forget open mirrors (after `datum fetch` rewrote them in this process)."""
     global _last_applied
     _open_mirrors.clear()
+    _applied_elsewhere.clear()
     _last_applied = None
