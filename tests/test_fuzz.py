@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from datumkit.bounded import TooDeep, loads_json
@@ -23,14 +23,10 @@ from datumkit.git.patchparse import parse_patch, unsafe_reason
 from datumkit.model.datum import DatumInvalid, validate_datum
 from datumkit.model.datumdir import DatumSource, load_source
 from datumkit.model.yamlio import load_plain
+from helpers.properties import ci_settings
 from helpers.repo import BANKING77
 
-CI = settings(
-    max_examples=150,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+CI = ci_settings(150)
 
 # --- patches ----------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pygit2
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datumkit.git import tree as tree_module
@@ -32,13 +32,9 @@ from datumkit.git.tree import (
     TreeReader,
     locate_entry,
 )
+from helpers.properties import ci_settings
 
-CI = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+CI = ci_settings(300)
 
 #: few distinct lines, so preimages repeat and hunks land at other places than stated; lines
 #: that start like patch origins, that end other lines, CRLF and a lone CR inside a line

@@ -12,18 +12,14 @@ tests/test_fuzz.py.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from datumkit.git.errors import MalformedPatch, UnsafePath
 from datumkit.git.patchparse import ParsedPatch, _Parser, _unsafe_reason, unsafe_reason
+from helpers.properties import ci_settings
 
-CI = settings(
-    max_examples=400,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+CI = ci_settings(400)
 
 _NAMES = st.sampled_from(
     [

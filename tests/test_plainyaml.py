@@ -13,20 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from datumkit.errors import DatumError
 from datumkit.model.yamlio import YamlSyntaxError, load_plain
+from helpers.properties import ci_settings
 from helpers.repo import BANKING77
 
-CI = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+CI = ci_settings(300)
 
 
 def _reference(text: str) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from datumkit.checks.secrets import GATES_SHARED_MAX_BYTES, is_scanned, scan_datum_files
@@ -22,13 +22,9 @@ from datumkit.model.datumdir import PATCH_FILE
 from datumkit.secrets import detect
 from datumkit.secrets.scan import SecretHit, scan_bytes, scan_patch
 from helpers.binarypatch import new_binary_file
+from helpers.properties import ci_settings
 
-CI = settings(
-    max_examples=250,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+CI = ci_settings(250)
 
 # Fake credentials, assembled at run time so this file does not look like it holds any.
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"

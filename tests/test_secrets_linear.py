@@ -20,20 +20,16 @@ from detect_secrets.plugins.ibm_cloud_iam import IbmCloudIamDetector
 from detect_secrets.plugins.ibm_cos_hmac import IbmCosHmacDetector
 from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import DENYLIST
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from datumkit.secrets import detect
 from datumkit.secrets.plugins import LinearJwtTokenDetector
 from datumkit.secrets.redact import redact_file
 from datumkit.secrets.scan import _ESCAPED_LITERAL, hash_secret, locate_in_bytes, scan_bytes
+from helpers.properties import ci_settings
 
-CI = settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+CI = ci_settings(300)
 
 # Fake credentials, assembled at run time so this file does not look like it holds any.
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
