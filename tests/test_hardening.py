@@ -429,15 +429,15 @@ def test_read_capped_reads_past_a_stale_size_and_stops_at_the_cap(tmp_path: Path
     content = bytes(range(256)) * 1000  # 256,000 bytes
     path.write_bytes(content)
     with open(path, "rb", buffering=0) as handle:
-        assert _read_up_to(handle, len(content) + 1, 10) == content  # fstat said 9 bytes
+        assert _read_up_to(handle.fileno(), len(content) + 1, 10) == content  # fstat said 9 bytes
+    with open(path, "rb", buffering=0) as handle:  # the cap's extra byte:
+        assert _read_up_to(handle.fileno(), 100_001, 10) == content[:100_001]
     with open(path, "rb", buffering=0) as handle:
-        assert _read_up_to(handle, 100_001, 10) == content[:100_001]  # the cap's extra byte
-    with open(path, "rb", buffering=0) as handle:
-        assert _read_up_to(handle, 5, 10) == content[:5]
+        assert _read_up_to(handle.fileno(), 5, 10) == content[:5]
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     with open(empty, "rb", buffering=0) as handle:
-        assert _read_up_to(handle, 101, 1) == b""
+        assert _read_up_to(handle.fileno(), 101, 1) == b""
 
 
 def test_a_delta_of_copies_stops_at_its_declared_size() -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from datumkit.generate.jsontext import dumps_indented
-from datumkit.generate.tb_meta import tb_meta_bytes, tb_meta_document
+from datumkit.generate.tb_meta import tb_meta_bytes
 from datumkit.model.datum import Datum
 from datumkit.model.yamlio import load_plain
 
@@ -109,7 +109,7 @@ def test_tb_meta_document_is_the_validated_projection(
         return
     assert math.isclose(sum(r.weight for r in datum.evaluation.rubrics), 1)
     projected = datum.tb_meta().model_dump(mode="json")
-    document = tb_meta_document(datum)
+    document = datum.tb_meta_document()
     assert document == projected
     assert list(document) == list(projected)  # the seed's key order too
     plain = (json.dumps(projected, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -8,7 +8,6 @@ error naming the file, never a ``RecursionError`` (or, in C parsers, a crashed p
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -67,7 +66,7 @@ def read_capped(
     return content
 
 
-def _read_up_to(handle: io.FileIO | int, limit: int, expected: int) -> bytes:
+def _read_up_to(descriptor: int, limit: int, expected: int) -> bytes:
     """Read to the end of the file or `limit` bytes, whichever comes first.
 
     Asking for `limit` at once (``read(cap + 1)``) makes Python allocate a buffer of the cap,
@@ -79,7 +78,7 @@ def _read_up_to(handle: io.FileIO | int, limit: int, expected: int) -> bytes:
     want = min(expected, limit)
     while total < limit:
         asked = min(want, limit - total)
-        chunk = os.read(handle, asked) if isinstance(handle, int) else handle.read(asked)
+        chunk = os.read(descriptor, asked)
         if not chunk:
             break
         chunks.append(chunk)
