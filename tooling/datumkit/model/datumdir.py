@@ -168,7 +168,7 @@ class DiskFiles:
         (missing, a directory, a FIFO...), ``None`` when a component is a symlink or the path
         is not plain (then the slow way decides)."""
         parts = relative.split("/")
-        if not all(part not in ("", ".", "..") for part in parts):
+        if any(part in ("", ".", "..") for part in parts):
             return None
         current = self._root
         info = None

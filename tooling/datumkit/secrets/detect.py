@@ -521,19 +521,17 @@ def detect(
     searched = lowered if same_length else text
     # the plugins that can match: asked of this text with one search (passing_gates), or, with
     # a wider text's gates (or case ignored), those plugins each asked again of this text
-    filters = (
-        _GATED_IGNORING_CASE if not same_length else gates.gated if gates is not None else None
-    )
-    if filters is None:
-        filters = tuple(_GATED[number] for number in passing_gates(lowered))
-        asked = False
-    else:
-        asked = True
+    if not same_length:
+        filters, ask_each = _GATED_IGNORING_CASE, True
+    elif gates is not None:
+        filters, ask_each = gates.gated, True
+    else:  # passing_gates has asked every gate of this very text
+        filters, ask_each = tuple(_GATED[number] for number in passing_gates(lowered)), False
     plugins_of: dict[int, list[BasePlugin]] = {}
     #: lines holding a run as long as an IBM secret (a 48-hex-digit run is also a 44-run)
     long_runs: dict[type[BasePlugin], set[int]] = {}
     for plugin, gate, prefilters in filters:
-        if asked and not _passes(gate, searched):
+        if ask_each and not _passes(gate, searched):
             continue
         required = type(plugin) in REQUIRES
         if required and not _runs(IbmCloudIamDetector, text, starts, long_runs):
