@@ -56,8 +56,9 @@ def _import_checks(only: Sequence[str] | None) -> None:
     from datumkit.secrets.deferred import import_detect_secrets
 
     # detect-secrets without `requests` (~90 ms, its verification's, which datumkit never
-    # runs): this import is the serial start of every parallel run
-    import_detect_secrets()
+    # runs): this import is the serial start of every parallel run that scans for secrets
+    if only is None or "secrets" in only:
+        import_detect_secrets()
     datum = importlib.import_module("datumkit.model.datum")
     for check in CHECKS:
         if only is None or check in only:
