@@ -16,11 +16,11 @@ Exit codes follow pre-commit's convention: 0 pass, 1 fail (findings, or files re
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from datumkit.checks import CHECK_NAMES, SCHEMA, DatumReport
@@ -34,14 +34,45 @@ from datumkit_hooks import split
 
 #: the hook that runs every check (the `datum-check` hook id)
 ALL = "all"
+#: the hooks `datum-hook` runs
+_HOOKS = (ALL, *CHECK_NAMES)
 
 
-def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+@dataclass(frozen=True)
+class HookArguments:
+    """What `datum-hook` was asked: the hook, whether to fix, the files pre-commit passed."""
+
+    hook: str
+    fix: bool
+    files: list[str]
+
+
+def parse_arguments(argv: Sequence[str] | None) -> HookArguments:
+    """`argv` read as argparse would, without argparse for the shape pre-commit always passes.
+
+    Importing argparse and building its parser (it asks shutil for the terminal's width and
+    gettext for the locale) costs ~10 ms of every commit, before anything can run in parallel.
+    The shape pre-commit passes, `HOOK [--fix] FILES...` with no other argument starting with
+    `-`, is read here; anything else (`--help`, an unknown option or hook, `--`, a file name
+    starting with `-`) goes to argparse, which answers or refuses it as it always did.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    positional = [arg for arg in args if arg != "--fix"]
+    if positional and positional[0] in _HOOKS and not any(a.startswith("-") for a in positional):
+        return HookArguments(positional[0], len(positional) < len(args), positional[1:])
+    return parse_with_argparse(args)
+
+
+def parse_with_argparse(args: Sequence[str]) -> HookArguments:
+    """`args` read by argparse: help, usage errors (exit 2) and every unusual shape."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="datum-hook", description=__doc__.splitlines()[0])
-    parser.add_argument("hook", choices=(ALL, *CHECK_NAMES))
+    parser.add_argument("hook", choices=_HOOKS)
     parser.add_argument("--fix", action="store_true", help="generated: rewrite stale files")
     parser.add_argument("files", nargs="*")
-    return parser.parse_intermixed_args(argv)
+    parsed = parser.parse_intermixed_args(args)
+    return HookArguments(parsed.hook, parsed.fix, parsed.files)
 
 
 def _rewrite(root: Path, names: Sequence[str]) -> list[str]:
@@ -123,7 +154,7 @@ def _skip_plugin_loader() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parse(argv)
+    args = parse_arguments(argv)
     root = find_project_root(Path.cwd())
     if root is None:
         print("datum-hook: not inside a datum repository (no datums/ directory)", file=sys.stderr)

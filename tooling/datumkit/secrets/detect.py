@@ -273,15 +273,22 @@ def _gate(patterns: tuple[re.Pattern[str], ...]) -> tuple[str | re.Pattern[str],
 _GATED: tuple[
     tuple[BasePlugin, tuple[str | re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...
 ] = tuple((plugin, _gate(patterns), patterns) for plugin, patterns in _PREFILTERED)
-_PREFILTERED_IGNORING_CASE = tuple(
-    (plugin, tuple(re.compile(pattern.pattern, re.IGNORECASE) for pattern in patterns))
-    for plugin, patterns in _PREFILTERED
-)
-#: case-ignoring text (lower() lengthened it) keeps the regexes as gates
-_GATED_IGNORING_CASE = tuple(
-    (plugin, tuple[str | re.Pattern[str], ...](patterns), patterns)
-    for plugin, patterns in _PREFILTERED_IGNORING_CASE
-)
+
+
+@cache
+def _gated_ignoring_case() -> tuple[
+    tuple[BasePlugin, tuple[str | re.Pattern[str], ...], tuple[re.Pattern[str], ...]], ...
+]:
+    """The gates for text whose ``lower()`` is longer (it holds a dotted capital I): the
+    prefilters compiled ignoring case, kept as regexes.
+
+    Built on first use: such text is rare, and compiling 39 patterns costs every process that
+    imports this module ~4 ms (a one-datum commit's hook among them)."""
+    return tuple(
+        (plugin, ignoring, ignoring)
+        for plugin, patterns in _PREFILTERED
+        for ignoring in (tuple(re.compile(p.pattern, re.IGNORECASE) for p in patterns),)
+    )
 
 
 def _passes(gate: tuple[str | re.Pattern[str], ...], searched: str) -> bool:
@@ -522,7 +529,7 @@ def detect(
     # the plugins that can match: asked of this text with one search (passing_gates), or, with
     # a wider text's gates (or case ignored), those plugins each asked again of this text
     if not same_length:
-        filters, ask_each = _GATED_IGNORING_CASE, True
+        filters, ask_each = _gated_ignoring_case(), True
     elif gates is not None:
         filters, ask_each = gates.gated, True
     else:  # passing_gates has asked every gate of this very text
