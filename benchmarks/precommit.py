@@ -21,7 +21,8 @@ the same run:
 
 It also times the one-process `datum-check` hook (`pre-commit run -c one-hook...`) against the
 four single-check hooks, a hook that runs `true` on the same files (what pre-commit itself
-costs to run a hook), and `datum --version`/`--help` against `python -c pass`. Commands are
+costs to run a hook, mostly the `git diff` it runs after every hook, timed too), and
+`datum --version`/`--help` against `python -c pass`. Commands are
 interleaved (A B C, B C A, ...) and reported as min-median-max, with the load average.
 
 `--hooks-only` skips the `check --all` timings; `--keep DIR` keeps the repositories and a later
@@ -77,6 +78,8 @@ URL = "https://example.invalid/datumkit/banking77-upstream.git"
 HOOKS = ("schema", "generated", "patch", "secrets")
 SOURCE_FILES = ("datum.yaml", "diff.patch", "notes.md")
 ONE_HOOK_CONFIG = "one-hook.pre-commit-config.yaml"
+#: pre-commit's check, after each hook, of whether the hook changed files (run.py `_get_diff`)
+GIT_DIFF = ("git", "diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules")
 
 
 #: the `datum-hook` console script of whichever datumkit_hooks is first on the path: the
@@ -409,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "one big": Timing("datum-check", [*run, *one_hook, "--files", *one], big),
             "one small": Timing("datum-check", [*run, *one_hook, "--files", *single], small),
             "noop big": Timing("no-op hook", [*run, *noop_hook, "--files", *one], big),
+            # what pre-commit runs after every hook to see whether it changed files
+            "git diff big": Timing("git diff", [*GIT_DIFF], big),
         }
         reference_env: dict[str, str] = {}
         if args.reference_hooks:
@@ -463,6 +468,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"pre-commit, one datum, a hook that runs `true`: {timings['noop big'].spread()} "
             f"({noop:.3f}s beyond start-up: pre-commit's own cost of running a hook)"
+        )
+        print(
+            f"  of which `{' '.join(GIT_DIFF)}`, run by pre-commit after every hook that ran "
+            f"(it lstats every tracked file): {timings['git diff big'].spread()}"
         )
         for key, goal in (("four", 1.0), ("one", 0.35)):
             big_t, small_t = timings[f"{key} big"], timings[f"{key} small"]
