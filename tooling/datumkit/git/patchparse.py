@@ -146,14 +146,14 @@ class ParsedHunk:
         """
         return bytes(map(_first_bytes, self.lines))
 
-    @property
+    @cached_property
     def lines_added(self) -> int:
-        """Number of ``+`` lines."""
+        """Number of ``+`` lines (the parser fills it in from the counts it makes anyway)."""
         return self.origins.count(b"+")
 
-    @property
+    @cached_property
     def lines_removed(self) -> int:
-        """Number of ``-`` lines."""
+        """Number of ``-`` lines (the parser fills it in from the counts it makes anyway)."""
         return self.origins.count(b"-")
 
     @property
@@ -297,12 +297,12 @@ class ParsedFile:
         assert path is not None, "a parsed file always has a path"
         return path
 
-    @property
+    @cached_property
     def lines_added(self) -> int:
         """Added lines over all hunks (0 for binary files, like ``git diff --numstat``)."""
         return sum(h.lines_added for h in self.hunks)
 
-    @property
+    @cached_property
     def lines_removed(self) -> int:
         """Removed lines over all hunks."""
         return sum(h.lines_removed for h in self.hunks)
@@ -1091,10 +1091,12 @@ class _Parser:
             while old_left or new_left:
                 old_left, new_left = self._count_line(k, old_left, new_left, header, path)
                 k += 1
+            removed = origins.count(b"-", first, k)
+            added = origins.count(b"+", first, k)
         if k < len(lines) and lines[k][:2] == b"\\ ":
-            k += 1
+            k += 1  # a marker line: its origin is neither '+' nor '-', the counts stand
         body = origins[first:k]
-        if b"+" not in body and b"-" not in body:
+        if not added and not removed:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
@@ -1109,7 +1111,9 @@ class _Parser:
             lines=tuple(lines[first:k]),
             section=rest.strip().decode("utf-8", "replace") if len(rest) > 1 else "",
             patch_line=first,
-            origins=body,  # the cached property, already cut from the patch's
+            origins=body,  # the cached properties, already cut and counted
+            lines_added=added,
+            lines_removed=removed,
         )
         return hunk, k
 
