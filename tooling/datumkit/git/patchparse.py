@@ -57,19 +57,45 @@ _KEEP_POST = bytes(0 if byte == ord("-") else 1 for byte in range(256))
 _AFTER_ORIGIN = repeat(slice(1, None))
 #: hunks longer than this many lines are assembled a slice of lines at a time
 _BATCH = 1024
+#: lines of a long hunk stripped at a time for both of its sides
+_BOTH_BATCH = 256
 #: a preimage or postimage: ``bytes``, or a ``bytearray`` for a very long hunk
 Image = bytes | bytearray
 
 
-def _side(lines: tuple[bytes, ...], keep: bytes | None) -> bytearray:
-    """One side of a long hunk: the kept lines (all if ``keep`` is None) without their origin,
-    _BATCH lines at a time."""
+def _whole_side(lines: tuple[bytes, ...]) -> bytearray:
+    """Every line of a long hunk without its origin, _BATCH lines at a time."""
     out = bytearray()
     for at in range(0, len(lines), _BATCH):
-        end = at + _BATCH
-        kept = lines[at:end] if keep is None else compress(lines[at:end], keep[at:end])
-        out += b"".join(map(_cut, kept, _AFTER_ORIGIN))
+        out += _strip_all(lines[at : at + _BATCH])
     return out
+
+
+def _both_sides(lines: tuple[bytes, ...], origins: bytes) -> tuple[bytes, bytes]:
+    """Both sides of a hunk, each line stripped of its origin once for the two of them.
+
+    A context line belongs to both sides; stripping every line once and picking each side
+    from the stripped lines makes one copy of a context line where picking from the body
+    lines made two.
+    """
+    stripped = list(map(_cut, lines, _AFTER_ORIGIN))
+    return (
+        b"".join(compress(stripped, origins.translate(_KEEP_PRE))),
+        b"".join(compress(stripped, origins.translate(_KEEP_POST))),
+    )
+
+
+def _long_sides(lines: tuple[bytes, ...], origins: bytes) -> tuple[bytearray, bytearray]:
+    """:func:`_both_sides` of a hunk of thousands of lines, _BOTH_BATCH lines at a time (so
+    the stripped copies of its lines, kept for both sides, never add up next to the result:
+    the peak-memory goal)."""
+    pre, post = bytearray(), bytearray()
+    for at in range(0, len(lines), _BOTH_BATCH):
+        end = at + _BOTH_BATCH
+        kept_pre, kept_post = _both_sides(lines[at:end], origins[at:end])
+        pre += kept_pre
+        post += kept_post
+    return pre, post
 
 
 def _strip_all(lines: tuple[bytes, ...]) -> bytes:
@@ -208,9 +234,10 @@ class ParsedHunk:
     def sides(self) -> tuple[Image, Image] | None:
         """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
 
-        For the usual body (every line starts with ' ', '-' or '+') each side is picked with
-        ``itertools.compress`` over a translated origin string and stripped of its origin with
-        ``map(getitem, ..., repeat(slice(1, None)))``: the loop over lines runs in C. A bare
+        For the usual body (every line starts with ' ', '-' or '+') every line is stripped of
+        its origin once, with ``map(getitem, ..., repeat(slice(1, None)))``, and each side is
+        picked from those with ``itertools.compress`` over a translated origin string: the
+        loops over lines run in C. A bare
         empty context line (``"\\n"``, no origin to strip) goes through :meth:`images`; a ``\\``
         marker changes a line's newline and returns ``None`` (the line-by-line path handles it).
         A hunk of thousands of lines is assembled in a ``bytearray`` a slice at a time, so the
@@ -226,16 +253,11 @@ class ParsedHunk:
         if b" " not in origins and (b"+" not in origins or b"-" not in origins):
             # A new or deleted file's hunk (or a context-free one): one side is empty and the
             # other is every line, so nothing needs picking.
-            whole = _side(lines, None) if len(lines) > _BATCH else _strip_all(lines)
+            whole = _whole_side(lines) if len(lines) > _BATCH else _strip_all(lines)
             return (b"", whole) if b"-" not in origins else (whole, b"")
         if len(lines) > _BATCH:
-            return _side(lines, origins.translate(_KEEP_PRE)), _side(
-                lines, origins.translate(_KEEP_POST)
-            )
-        return (
-            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_PRE)), _AFTER_ORIGIN)),
-            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_POST)), _AFTER_ORIGIN)),
-        )
+            return _long_sides(lines, origins)
+        return _both_sides(lines, origins)
 
     def reversed(self) -> ParsedHunk:
         """The hunk that undoes this one (``git apply -R``)."""
