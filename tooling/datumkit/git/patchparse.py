@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import getitem, itemgetter
@@ -688,7 +688,6 @@ class _Header:
     old_id: str | None = None
     new_id: str | None = None
     extension_line: int = 0
-    name_lines: dict[bytes, int] = field(default_factory=dict)
 
     @property
     def status(self) -> ChangeStatus:
@@ -1027,7 +1026,8 @@ class _Parser:
                 binary = True
             elif line.endswith(b" differ\n") and line.startswith((b"Binary files ", b"Files ")):
                 binary, j = True, j + 1
-        self._check_hunk_sides(hdr, hunks, start)
+        if hdr.is_new or hdr.is_delete:
+            self._check_hunk_sides(hdr, hunks, start)
         if not hunks and not binary and not self._metadata_changes(hdr, traditional):
             raise self._malformed("file header with no hunks and no change", start + 1, path)
         create_if_missing = (
@@ -1056,6 +1056,9 @@ class _Parser:
                 reverse_binary=reverse,
                 patch_line=start + 1,
                 create_if_missing=create_if_missing,
+                # the cached counts, from the counts each hunk already holds
+                lines_added=sum([hunk.lines_added for hunk in hunks]),
+                lines_removed=sum([hunk.lines_removed for hunk in hunks]),
             )
         )
         return j
