@@ -190,7 +190,7 @@ class TreeReader:
 
     def blob(self, oid: str) -> bytes:
         """The content of a blob."""
-        return self._read(oid)[1]  # type: ignore[no-any-return]
+        return self._read(oid)[1]
 
     def has(self, oid: str) -> bool:
         """Whether the repository already stores ``oid``."""
