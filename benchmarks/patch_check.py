@@ -37,6 +37,8 @@ only read (a scratch repository borrows its objects through ``objects/info/alter
 ``--reference DIR`` (another checkout's ``tooling/``, e.g. the main branch's) adds its
 ``apply_patch_in_memory`` as route (R), interleaved with the others in the same process, and
 prints ours/ref paired per commit: a before/after that the machine's load cannot tilt.
+``--phases`` then times (A) phase by phase per size class, each phase as a multiple of the
+limit (``patch_phases.py``): what the distance to the limit is made of.
 """
 
 from __future__ import annotations
@@ -320,6 +322,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="real-history: another checkout's tooling/ dir, run as route (R) interleaved",
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="real-history: also time (A) phase by phase (parse, reads, hunks, trees) per class",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.files, args.patches = [1000], 5
@@ -331,7 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.mirror is not None:
         from real_history import run_history
 
-        return run_history(args.mirror, args.commits, args.repeat, args.scan, args.reference)
+        return run_history(
+            args.mirror, args.commits, args.repeat, args.scan, args.reference, args.phases
+        )
     where = args.keep or Path(tempfile.mkdtemp(prefix="patch-check-"))
     where.mkdir(parents=True, exist_ok=True)
     print(

@@ -361,9 +361,15 @@ def report(cases: list[Case], routes: Routes) -> bool:
 
 
 def run_history(
-    mirror: Path, count: int, repeat: int, scan: int, reference: Path | None = None
+    mirror: Path,
+    count: int,
+    repeat: int,
+    scan: int,
+    reference: Path | None = None,
+    phases: bool = False,
 ) -> int:
-    """Entry point of ``patch_check.py --mirror``."""
+    """Entry point of ``patch_check.py --mirror``; ``phases`` adds the table of
+    ``patch_phases.py`` (where (A)'s time goes) after the routes' table."""
     mirror = mirror.resolve()
     repo = pygit2.Repository(str(mirror))
     version = git(mirror, "version").decode().split()[-1]
@@ -381,6 +387,11 @@ def run_history(
         routes = Routes(mirror, scratch, reference)
         measure(cases, routes, repeat)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        return 0 if report(cases, routes) else 1
+        exact = report(cases, routes)
+        if phases:
+            from patch_phases import phase_costs
+
+            phase_costs(cases, routes, repeat, CLASSES)
+        return 0 if exact else 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -19,9 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from datumkit.git import hunkapply
 from datumkit.git import tree as tree_module
 from datumkit.git.binary import BinaryPatchError, decode_base85_line, decode_base85_lines
-from datumkit.git.hunkapply import HunkFailed, apply_by_lines, apply_hunks, apply_in_place
+from datumkit.git.hunkapply import (
+    HunkFailed,
+    apply_by_lines,
+    apply_hunks,
+    apply_in_place,
+    find_image,
+)
 from datumkit.git.patchparse import parse_patch, split_lines
 from datumkit.git.tree import (
     REGULAR_MODE,
@@ -103,6 +110,9 @@ def test_in_place_apply_agrees_with_line_by_line(
         return
     hunks = parsed.hunks
     for hunk in hunks:
+        # the counts the parser filled in are the origin string's
+        assert hunk.lines_added == hunk.origins.count(b"+")
+        assert hunk.lines_removed == hunk.origins.count(b"-")
         sides = hunk.sides()
         pre, post = hunk.images()
         if sides is not None:
@@ -150,6 +160,39 @@ def test_in_place_apply_on_hand_made_traps(data: bytes, body: bytes) -> None:
 @contextlib.contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+@contextlib.contextmanager
+def _long_images_from(size: int, probe: int) -> Iterator[None]:
+    """find_image's thresholds lowered, so that short byte strings take its probe route."""
+    saved = hunkapply._LONG_IMAGE, hunkapply._PROBE
+    hunkapply._LONG_IMAGE, hunkapply._PROBE = size, probe
+    try:
+        yield
+    finally:
+        hunkapply._LONG_IMAGE, hunkapply._PROBE = saved
+
+
+#: few distinct bytes, so probes hit often without the whole preimage following
+_HAYSTACK = st.lists(st.sampled_from([b"a", b"b", b"\n", b"ab\n"]), max_size=60).map(b"".join)
+
+
+@settings(CI, max_examples=600)
+@given(_HAYSTACK, _HAYSTACK, st.integers(0, 70), st.integers(1, 4), st.booleans())
+def test_find_image_agrees_with_bytes_find(
+    data: bytes, pre: bytes, start: int, probe: int, as_bytearray: bool
+) -> None:
+    """The probe-then-compare search of long preimages finds what ``bytes.find`` finds."""
+    if not pre:
+        return
+    image = bytearray(pre) if as_bytearray else pre  # very long hunks build a bytearray
+    with _long_images_from(1, probe):
+        assert find_image(data, image, start) == data.find(pre, start)
+    # a preimage that repeats with a period shorter than the probe: many hits, one match
+    repeated = pre * 12
+    haystack = pre * 11 + data + repeated
+    with _long_images_from(1, probe):
+        assert find_image(haystack, repeated, start) == haystack.find(repeated, start)
 
 
 def test_locate_entry_is_not_fooled_by_names_or_ids() -> None:

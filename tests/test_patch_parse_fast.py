@@ -12,6 +12,7 @@ tests/test_fuzz.py.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -180,3 +181,27 @@ _PIECES = st.sampled_from(
 def test_the_fast_path_accept_agrees_with_every_path_rule(pieces: list[bytes]) -> None:
     path = b"".join(pieces)
     assert unsafe_reason(path) == _unsafe_reason(path)
+
+
+@pytest.mark.parametrize(
+    ("header", "numbers"),
+    [
+        (b"@@ -3,2 +3,2 @@", (3, 2, 3, 2)),
+        (b"@@ -03,002 +3,2 @@ def f():", (3, 2, 3, 2)),  # leading zeros
+        (b"@@ -3 +3 @@", (3, 1, 3, 1)),  # counts of 1 left out
+        (b"@@ -3,2 +3 @@", (3, 2, 3, 1)),
+        # 18 digits convert as they are; 19 saturate at 10**18 (no 5,000-digit conversion)
+        (b"@@ -" + b"9" * 18 + b",2 +3,2 @@", (10**18 - 1, 2, 3, 2)),
+        (b"@@ -" + b"9" * 19 + b",2 +3,2 @@", (10**18, 2, 3, 2)),
+    ],
+)
+def test_hunk_header_numbers_follow_gits_rules(
+    header: bytes, numbers: tuple[int, int, int, int]
+) -> None:
+    """Counts of 1 may be left out, leading zeros are read, 19 digits and more saturate."""
+    old_lines, new_lines = numbers[1], numbers[3]
+    body = b"-a\n" * old_lines + b"+b\n" * new_lines
+    (parsed,) = _Parser(b"--- a/f\n+++ b/f\n" + header + b"\n" + body).run().files
+    (hunk,) = parsed.hunks
+    assert (hunk.old_start, hunk.old_lines, hunk.new_start, hunk.new_lines) == numbers
+    assert hunk.header == header.split(b" @@")[0].decode() + " @@"

@@ -130,7 +130,7 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
             found_line = line + data.count(b"\n", cursor, at)
         else:
             want = (hunk.new_start - 1 if hunk.new_start else 0) - shift
-            at = data.find(pre, cursor)
+            at = find_image(data, pre, cursor)
             found_line = line + data.count(b"\n", cursor, at)
             if at < 0 or found_line != want or (at and data[at - 1] != 10):  # not the first hit
                 found = _find_at_line(data, pre, cursor, line, want)
@@ -149,12 +149,40 @@ def apply_in_place(data: bytes, hunks: Sequence[ParsedHunk]) -> bytes | None:
     return b"".join(pieces)
 
 
+#: a preimage this long is looked for by its first _PROBE bytes, then compared whole
+_LONG_IMAGE = 1 << 16
+_PROBE = 4096
+#: probe hits compared whole before handing the search to ``bytes.find`` itself
+_MAX_PROBES = 8
+
+
+def find_image(data: bytes, pre: Image, start: int) -> int:
+    """``data.find(pre, start)``, without preparing a search for a preimage of megabytes.
+
+    ``bytes.find`` prepares its search from the whole needle (about 2 ns a byte: most of a
+    millisecond for the one hunk of a regenerated file), while the hunk is almost always found
+    at the first place its beginning occurs. So a long preimage is looked for by its first
+    ``_PROBE`` bytes and compared whole where they occur; every occurrence of ``pre`` is an
+    occurrence of its probe, so the first probe hit that compares equal is the first
+    occurrence. After ``_MAX_PROBES`` misses (repetitive content) ``bytes.find`` decides.
+    """
+    if len(pre) < _LONG_IMAGE:
+        return data.find(pre, start)
+    probe = pre[:_PROBE]
+    at = data.find(probe, start)
+    for _ in range(_MAX_PROBES):
+        if at < 0 or data.startswith(pre, at):
+            return at
+        at = data.find(probe, at + 1)
+    return at if at < 0 else data.find(pre, at)
+
+
 def _find_at_line(
     data: bytes, pre: bytes | bytearray, pos: int, line: int, want: int
 ) -> tuple[int, int] | None:
     """Offset and line of ``pre`` starting exactly at line ``want`` (``pos`` is at ``line``)."""
     for _ in range(_MAX_SKIPS):
-        at = data.find(pre, pos)
+        at = find_image(data, pre, pos)
         if at < 0:
             return None
         line += data.count(b"\n", pos, at)

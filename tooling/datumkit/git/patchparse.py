@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import getitem, itemgetter
@@ -57,19 +57,45 @@ _KEEP_POST = bytes(0 if byte == ord("-") else 1 for byte in range(256))
 _AFTER_ORIGIN = repeat(slice(1, None))
 #: hunks longer than this many lines are assembled a slice of lines at a time
 _BATCH = 1024
+#: lines of a long hunk stripped at a time for both of its sides
+_BOTH_BATCH = 256
 #: a preimage or postimage: ``bytes``, or a ``bytearray`` for a very long hunk
 Image = bytes | bytearray
 
 
-def _side(lines: tuple[bytes, ...], keep: bytes | None) -> bytearray:
-    """One side of a long hunk: the kept lines (all if ``keep`` is None) without their origin,
-    _BATCH lines at a time."""
+def _whole_side(lines: tuple[bytes, ...]) -> bytearray:
+    """Every line of a long hunk without its origin, _BATCH lines at a time."""
     out = bytearray()
     for at in range(0, len(lines), _BATCH):
-        end = at + _BATCH
-        kept = lines[at:end] if keep is None else compress(lines[at:end], keep[at:end])
-        out += b"".join(map(_cut, kept, _AFTER_ORIGIN))
+        out += _strip_all(lines[at : at + _BATCH])
     return out
+
+
+def _both_sides(lines: tuple[bytes, ...], origins: bytes) -> tuple[bytes, bytes]:
+    """Both sides of a hunk, each line stripped of its origin once for the two of them.
+
+    A context line belongs to both sides; stripping every line once and picking each side
+    from the stripped lines makes one copy of a context line where picking from the body
+    lines made two.
+    """
+    stripped = list(map(_cut, lines, _AFTER_ORIGIN))
+    return (
+        b"".join(compress(stripped, origins.translate(_KEEP_PRE))),
+        b"".join(compress(stripped, origins.translate(_KEEP_POST))),
+    )
+
+
+def _long_sides(lines: tuple[bytes, ...], origins: bytes) -> tuple[bytearray, bytearray]:
+    """:func:`_both_sides` of a hunk of thousands of lines, _BOTH_BATCH lines at a time (so
+    the stripped copies of its lines, kept for both sides, never add up next to the result:
+    the peak-memory goal)."""
+    pre, post = bytearray(), bytearray()
+    for at in range(0, len(lines), _BOTH_BATCH):
+        end = at + _BOTH_BATCH
+        kept_pre, kept_post = _both_sides(lines[at:end], origins[at:end])
+        pre += kept_pre
+        post += kept_post
+    return pre, post
 
 
 def _strip_all(lines: tuple[bytes, ...]) -> bytes:
@@ -146,14 +172,14 @@ class ParsedHunk:
         """
         return bytes(map(_first_bytes, self.lines))
 
-    @property
+    @cached_property
     def lines_added(self) -> int:
-        """Number of ``+`` lines."""
+        """Number of ``+`` lines (the parser fills it in from the counts it makes anyway)."""
         return self.origins.count(b"+")
 
-    @property
+    @cached_property
     def lines_removed(self) -> int:
-        """Number of ``-`` lines."""
+        """Number of ``-`` lines (the parser fills it in from the counts it makes anyway)."""
         return self.origins.count(b"-")
 
     @property
@@ -208,9 +234,10 @@ class ParsedHunk:
     def sides(self) -> tuple[Image, Image] | None:
         """The preimage and postimage as two byte strings, or ``None`` for a hunk with markers.
 
-        For the usual body (every line starts with ' ', '-' or '+') each side is picked with
-        ``itertools.compress`` over a translated origin string and stripped of its origin with
-        ``map(getitem, ..., repeat(slice(1, None)))``: the loop over lines runs in C. A bare
+        For the usual body (every line starts with ' ', '-' or '+') every line is stripped of
+        its origin once, with ``map(getitem, ..., repeat(slice(1, None)))``, and each side is
+        picked from those with ``itertools.compress`` over a translated origin string: the
+        loops over lines run in C. A bare
         empty context line (``"\\n"``, no origin to strip) goes through :meth:`images`; a ``\\``
         marker changes a line's newline and returns ``None`` (the line-by-line path handles it).
         A hunk of thousands of lines is assembled in a ``bytearray`` a slice at a time, so the
@@ -226,16 +253,11 @@ class ParsedHunk:
         if b" " not in origins and (b"+" not in origins or b"-" not in origins):
             # A new or deleted file's hunk (or a context-free one): one side is empty and the
             # other is every line, so nothing needs picking.
-            whole = _side(lines, None) if len(lines) > _BATCH else _strip_all(lines)
+            whole = _whole_side(lines) if len(lines) > _BATCH else _strip_all(lines)
             return (b"", whole) if b"-" not in origins else (whole, b"")
         if len(lines) > _BATCH:
-            return _side(lines, origins.translate(_KEEP_PRE)), _side(
-                lines, origins.translate(_KEEP_POST)
-            )
-        return (
-            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_PRE)), _AFTER_ORIGIN)),
-            b"".join(map(_cut, compress(lines, origins.translate(_KEEP_POST)), _AFTER_ORIGIN)),
-        )
+            return _long_sides(lines, origins)
+        return _both_sides(lines, origins)
 
     def reversed(self) -> ParsedHunk:
         """The hunk that undoes this one (``git apply -R``)."""
@@ -297,12 +319,12 @@ class ParsedFile:
         assert path is not None, "a parsed file always has a path"
         return path
 
-    @property
+    @cached_property
     def lines_added(self) -> int:
         """Added lines over all hunks (0 for binary files, like ``git diff --numstat``)."""
         return sum(h.lines_added for h in self.hunks)
 
-    @property
+    @cached_property
     def lines_removed(self) -> int:
         """Removed lines over all hunks."""
         return sum(h.lines_removed for h in self.hunks)
@@ -666,7 +688,6 @@ class _Header:
     old_id: str | None = None
     new_id: str | None = None
     extension_line: int = 0
-    name_lines: dict[bytes, int] = field(default_factory=dict)
 
     @property
     def status(self) -> ChangeStatus:
@@ -1005,7 +1026,8 @@ class _Parser:
                 binary = True
             elif line.endswith(b" differ\n") and line.startswith((b"Binary files ", b"Files ")):
                 binary, j = True, j + 1
-        self._check_hunk_sides(hdr, hunks, start)
+        if hdr.is_new or hdr.is_delete:
+            self._check_hunk_sides(hdr, hunks, start)
         if not hunks and not binary and not self._metadata_changes(hdr, traditional):
             raise self._malformed("file header with no hunks and no change", start + 1, path)
         create_if_missing = (
@@ -1034,6 +1056,9 @@ class _Parser:
                 reverse_binary=reverse,
                 patch_line=start + 1,
                 create_if_missing=create_if_missing,
+                # the cached counts, from the counts each hunk already holds
+                lines_added=sum([hunk.lines_added for hunk in hunks]),
+                lines_removed=sum([hunk.lines_removed for hunk in hunks]),
             )
         )
         return j
@@ -1091,10 +1116,12 @@ class _Parser:
             while old_left or new_left:
                 old_left, new_left = self._count_line(k, old_left, new_left, header, path)
                 k += 1
+            removed = origins.count(b"-", first, k)
+            added = origins.count(b"+", first, k)
         if k < len(lines) and lines[k][:2] == b"\\ ":
-            k += 1
+            k += 1  # a marker line: its origin is neither '+' nor '-', the counts stand
         body = origins[first:k]
-        if b"+" not in body and b"-" not in body:
+        if not added and not removed:
             raise MalformedPatch(
                 "hunk changes nothing", line_no=j + 1, path=_opt_path(path), hunk_header=header
             )
@@ -1109,7 +1136,9 @@ class _Parser:
             lines=tuple(lines[first:k]),
             section=rest.strip().decode("utf-8", "replace") if len(rest) > 1 else "",
             patch_line=first,
-            origins=body,  # the cached property, already cut from the patch's
+            origins=body,  # the cached properties, already cut and counted
+            lines_added=added,
+            lines_removed=removed,
         )
         return hunk, k
 

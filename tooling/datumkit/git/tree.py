@@ -9,6 +9,7 @@ computed the way git does (``"<type> <size>\\0" + content``).
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
@@ -35,6 +36,7 @@ ObjectOverlay = Mapping[str, tuple[str, bytes]]
 #: out so that reading a PatchResult, or a module that only names repositories, never imports
 #: pygit2 (~80 ms of the pre-commit hook; tests/test_hook_process.py checks the numbers)
 _TYPE_NAMES = {3: "blob", 2: "tree", 1: "commit", 4: "tag"}
+_TREE_TYPE = 2
 
 
 class TreeEntry(NamedTuple):
@@ -143,6 +145,8 @@ class TreeReader:
 
     def __init__(self, repo: pygit2.Repository) -> None:
         self.repo = repo
+        #: the object database's reader, looked up once (``repo.odb`` makes a new object)
+        self._read = repo.odb.read
         self._trees: dict[str, RawTree] = {}
         #: (root tree, directory path) -> the directory's tree id, or None if it is not one
         self._dirs: dict[tuple[str, bytes], str | None] = {}
@@ -151,9 +155,9 @@ class TreeReader:
         """A tree object, read once."""
         cached = self._trees.get(tree_id)
         if cached is None:
-            kind, raw = read_object(self.repo, {}, tree_id)
-            if kind != "tree":
-                raise ValueError(f"{tree_id} is a {kind}, not a tree")
+            kind, raw = self._read(tree_id)
+            if kind != _TREE_TYPE:
+                raise ValueError(f"{tree_id} is a {_TYPE_NAMES[kind]}, not a tree")
             cached = self._trees[tree_id] = RawTree(raw)
         return cached
 
@@ -186,7 +190,7 @@ class TreeReader:
 
     def blob(self, oid: str) -> bytes:
         """The content of a blob."""
-        return read_object(self.repo, {}, oid)[1]
+        return self._read(oid)[1]
 
     def has(self, oid: str) -> bool:
         """Whether the repository already stores ``oid``."""
@@ -261,11 +265,16 @@ def _sort_key(name: bytes, mode: int) -> bytes:
 
 
 def _insertion_point(raw: bytes, key: bytes) -> int:
-    """The offset in ``raw`` where an entry with sort key ``key`` belongs."""
-    for match in _TREE_ENTRY.finditer(raw):
-        if _sort_key(match[2], int(match[1], 8)) > key:
-            return match.start()
-    return len(raw)
+    """The offset in ``raw`` where an entry with sort key ``key`` belongs.
+
+    The entries are split in C (one ``findall``) and the place found by bisection over their
+    sort keys; the offset is the length of the entries before it (each is its mode, a space,
+    its name, a NUL and 20 bytes of id), so no match object is made per entry.
+    """
+    entries = _TREE_ENTRY.findall(raw)
+    keys = [name + b"/" if int(mode, 8) == TREE_MODE else name for mode, name, _ in entries]
+    before = bisect.bisect_right(keys, key)
+    return sum(len(mode) + len(name) + 22 for mode, name, _ in entries[:before])
 
 
 def _entry_bytes(name: bytes, entry: TreeEntry) -> bytes:
