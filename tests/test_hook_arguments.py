@@ -1,4 +1,4 @@
-"""`datum-hook`'s arguments: read without argparse in the usual shape, exactly as argparse reads them.
+"""`datum-hook`'s arguments: read without argparse in the usual shape, as argparse reads them.
 
 The hook reads `HOOK [--fix] FILES...` itself (argparse and its parser cost ~10 ms of every
 commit); anything else goes to argparse. These tests hold the two readings equal, and check
@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers.properties import ci_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from datumkit_hooks.main import HookArguments, parse_arguments, parse_with_argparse
+from helpers.properties import ci_settings
 
 #: arguments that exercise every branch: hooks, the flag and its abbreviation, options argparse
 #: refuses, `--`, `-` and file names that look like options, quotes and `$(...)`
