@@ -189,15 +189,14 @@ def _apply(repo: pygit2.Repository, baseline: str, patch: bytes) -> PatchResult:
             raise PatchAlreadyApplied(failure.path, failure.hunk_header) from None
         raise
     patched_tree, objects = _build_tree(reader, root, session.applied)
-    files = tuple([a.change for a in session.applied])
-    return build_frozen(
-        PatchResult,
+    files = tuple(a.change for a in session.applied)
+    return PatchResult(
         baseline_commit=str(commit.id),
         baseline_tree=root,
         patched_tree=patched_tree,
         files=files,
-        lines_added=sum([f.lines_added for f in files]),
-        lines_removed=sum([f.lines_removed for f in files]),
+        lines_added=sum(f.lines_added for f in files),
+        lines_removed=sum(f.lines_removed for f in files),
         objects=objects,
         warnings=parsed.warnings + tuple(session.warnings),
         parsed=parsed,
