@@ -284,11 +284,11 @@ def _gated_ignoring_case() -> tuple[
 
     Built on first use: such text is rare, and compiling 39 patterns costs every process that
     imports this module ~4 ms (a one-datum commit's hook among them)."""
-    return tuple(
-        (plugin, ignoring, ignoring)
-        for plugin, patterns in _PREFILTERED
-        for ignoring in (tuple(re.compile(p.pattern, re.IGNORECASE) for p in patterns),)
-    )
+    gated = []
+    for plugin, patterns in _PREFILTERED:
+        ignoring = tuple(re.compile(pattern.pattern, re.IGNORECASE) for pattern in patterns)
+        gated.append((plugin, ignoring, ignoring))
+    return tuple(gated)
 
 
 def _passes(gate: tuple[str | re.Pattern[str], ...], searched: str) -> bool:
