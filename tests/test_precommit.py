@@ -248,3 +248,79 @@ def test_manifest_offers_the_one_process_hook() -> None:
     assert "  entry: datum-hook all\n" in manifest
     for hook_id in HOOK_IDS:
         assert f"- id: {hook_id}\n" in manifest  # the single-check ids keep working
+
+
+SCAFFOLD_CONFIG = REPO_ROOT / "tooling/datumkit/generate/templates/init/pre-commit-config.yaml"
+
+
+def scaffold_settings_with_local_hook() -> str:
+    """`datum init`'s .pre-commit-config.yaml with its own top-level settings (minimum version,
+    any exclude) and its hook list swapped for this checkout's datum-check (no clone of a tag)."""
+    settings, _ = SCAFFOLD_CONFIG.read_text().split("\nrepos:\n")
+    return settings + "\n" + one_hook_config(fix=False)
+
+
+@pytest.mark.parametrize(
+    ("relative", "content", "expected"),
+    [
+        (
+            "diff.patch",
+            "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n",
+            "datums/banking77/diff.patch: x: ",
+        ),
+        (
+            "trace/session.jsonl",
+            '{"tool": "bash", "output": "aws_access_key_id = AKIA' + 'ZQ3DRPXNV7K2HM5T"}\n',
+            "datums/banking77/trace/session.jsonl: line 1",
+        ),
+    ],
+)
+def test_a_commit_changing_only_the_patch_or_a_trace_is_checked(
+    datum_repo: Path, relative: str, content: str, expected: str
+) -> None:
+    """The scaffold once excluded diff.patch and trace/ for every hook: a commit changing only
+    those (a patch that no longer applies, a trace with a credential) ran no check at all."""
+    (datum_repo / ".pre-commit-config.yaml").write_text(scaffold_settings_with_local_hook())
+    path = datum_repo / "datums/banking77" / relative
+    path.parent.mkdir(exist_ok=True)
+    with path.open("a") as handle:
+        handle.write(content)
+    git(datum_repo, "add", "-A")
+
+    result = pre_commit(datum_repo, "run")  # what `git commit` runs: the staged files
+
+    assert result.returncode == 1, result.stdout
+    assert "(no files to check)" not in result.stdout
+    assert expected in result.stdout
+
+
+def _hooks_of(config: Path) -> tuple[str, list[dict[str, object]]]:
+    from ruamel.yaml import YAML
+
+    document = YAML(typ="safe").load(config.read_text())
+    hooks = [hook for repo in document["repos"] for hook in repo["hooks"]]
+    return str(document.get("exclude", "^$")), hooks
+
+
+def _selects(top_exclude: str, hook: dict[str, object], path: str) -> bool:
+    """pre-commit's file selection: `files` and `exclude` are regexes searched in the path."""
+    import re
+
+    return (
+        re.search(str(hook.get("files", "")), path) is not None
+        and re.search(top_exclude, path) is None
+        and re.search(str(hook.get("exclude", "^$")), path) is None
+    )
+
+
+def test_this_repositorys_own_hooks_check_patches_and_traces_and_never_rewrite_them() -> None:
+    top_exclude, hooks = _hooks_of(REPO_ROOT / ".pre-commit-config.yaml")
+    solution = ("datums/banking77/diff.patch", "datums/banking77/trace/session.jsonl")
+    datum_hooks = [hook for hook in hooks if "datum-hook" in str(hook["entry"])]
+    rewriting = [h for h in hooks if h["id"] in ("end-of-file-fixer", "trailing-whitespace")]
+    assert datum_hooks and len(rewriting) == 2
+    for path in solution:
+        assert all(_selects(top_exclude, hook, path) for hook in datum_hooks), path
+        assert not any(_selects(top_exclude, hook, path) for hook in rewriting), path
+        # other files of a datum still get the hygiene hooks
+        assert all(_selects(top_exclude, h, "datums/banking77/notes.md") for h in rewriting)
