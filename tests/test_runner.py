@@ -199,3 +199,23 @@ def test_the_json_report_has_one_line_per_datum_and_parses_back(datums: list[obj
     assert [line.rstrip(",") for line in text.splitlines() if '"name"' in line] == [
         f"    {json.dumps(entry)}" for entry in datums
     ]
+
+
+def test_a_symlink_in_a_datum_belongs_to_that_datum_wherever_it_points(project: Path) -> None:
+    """pre-commit and `--changed-since` name the symlink itself; resolving it first mapped a
+    link to /etc/passwd outside the repository, and the datum it was added to went unchecked."""
+    datum = project / "datums/banking77"
+    (datum / "overlay_files/evil").symlink_to("/etc/passwd")
+    (datum / "up").symlink_to("../..")
+    assert datums_of_paths(project, ["datums/banking77/overlay_files/evil"]) == ["banking77"]
+    assert datums_of_paths(project, ["datums/banking77/up"]) == ["banking77"]
+    assert datums_of_paths(project, [str(datum / "overlay_files/evil")]) == ["banking77"]
+    # a path's text still cannot climb out of the datums
+    assert datums_of_paths(project, ["datums/banking77/../../README.md"]) == []
+    assert datums_of_paths(project, ["datums/../datums/banking77/notes.md"]) == ["banking77"]
+
+
+def test_an_absolute_path_through_a_symlinked_project_still_maps(project: Path) -> None:
+    alias = project.parent / "alias"
+    alias.symlink_to(project)
+    assert datums_of_paths(project, [str(alias / "datums/banking77/notes.md")]) == ["banking77"]

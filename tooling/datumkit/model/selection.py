@@ -8,6 +8,7 @@ matrix can spread a large repository over machines with every datum in exactly o
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -65,16 +66,23 @@ def datums_of_paths(project_root: Path, paths: Iterable[str]) -> list[str]:
     """Map file paths (relative to the project root, or absolute) to the datums they belong to.
 
     Paths outside datums/ and datums that no longer exist (deleted in this change) are ignored.
+    A path names the entry itself, as git and pre-commit mean it: a symlink a change adds to a
+    datum (``overlay_files/evil -> /etc/passwd``) belongs to that datum, whose checks then
+    report it, however far out it points. So paths are normalised by their text (``a/../b``),
+    and resolved only when an absolute path reaches the project through a symlinked directory.
     """
     root = project_root.resolve()
     names: dict[str, None] = {}
     for raw in paths:
         path = Path(raw)
-        absolute = path if path.is_absolute() else root / path
+        absolute = Path(os.path.normpath(path if path.is_absolute() else root / path))
         try:
-            parts = absolute.resolve().relative_to(root).parts
+            parts = absolute.relative_to(root).parts
         except ValueError:
-            continue
+            try:
+                parts = absolute.parent.resolve().joinpath(absolute.name).relative_to(root).parts
+            except ValueError:
+                continue
         if len(parts) >= 2 and parts[0] == "datums" and not parts[1].startswith("."):
             name = parts[1]
             if (root / "datums" / name / "datum.yaml").is_file():
