@@ -272,7 +272,7 @@ def _insertion_point(raw: bytes, key: bytes) -> int:
     its name, a NUL and 20 bytes of id), so no match object is made per entry.
     """
     entries = _TREE_ENTRY.findall(raw)
-    keys = [name + b"/" if int(mode, 8) == TREE_MODE else name for mode, name, _ in entries]
+    keys = [_sort_key(name, int(mode, 8)) for mode, name, _ in entries]
     before = bisect.bisect_right(keys, key)
     return sum(len(mode) + len(name) + 22 for mode, name, _ in entries[:before])
 
